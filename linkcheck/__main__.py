@@ -1,0 +1,5 @@
+"""`python -m linkcheck` runs the command line."""
+
+from linkcheck.cli import main
+
+raise SystemExit(main())

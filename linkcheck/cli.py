@@ -1,0 +1,295 @@
+"""The command line: arguments, exit codes, output. Glue only; no analysis here.
+
+Exit codes (DESIGN.md §2): 0 no finding at or above `--fail-on`; 1 such findings; 2 usage or
+configuration error that stops the run; 130 / 143 interrupted (reports still written, partial).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+
+from linkcheck import __version__
+from linkcheck.errors import ConfigError, LinkcheckError
+from linkcheck.findings import CATALOGUE
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+DEFAULT_CONFIG = "redirects.yaml"
+ALL_FORMATS = ("html", "json", "junit", "md", "sarif")
+DEFAULT_FORMATS = ("html", "json", "junit", "md")
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with a one-line message (never a traceback)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"linkcheck: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    names = tuple(part.strip().lower() for part in value.split(",") if part.strip())
+    unknown = [n for n in names if n not in ALL_FORMATS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or value!r}; choose from {', '.join(ALL_FORMATS)}"
+        )
+    return names
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
+    return number
+
+
+def _non_negative_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be more than 0")
+    return number
+
+
+def _remap(value: str) -> tuple[str, str]:
+    source, sep, target = value.partition("=")
+    if not sep or not source or not target:
+        raise argparse.ArgumentTypeError(f"--remap takes FROM=TO, not {value!r}")
+    return source, target
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `check` and `demo` (names may grow, never change)."""
+    parser.add_argument(
+        "--output",
+        "-o",
+        default="reports",
+        metavar="DIR",
+        help="folder for the reports (default: reports/)",
+    )
+    parser.add_argument(
+        "--format",
+        type=_formats,
+        default=DEFAULT_FORMATS,
+        metavar="LIST",
+        help="comma-separated: html,json,junit,md,sarif (default: html,json,junit,md)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "never"),
+        default="error",
+        help="lowest severity that makes the exit code 1 (default: error)",
+    )
+    parser.add_argument("--offline", action="store_true", help="no network: static validation only")
+    parser.add_argument(
+        "--site",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="check only this site (repeatable)",
+    )
+    parser.add_argument("--max-pages", type=_positive_int, metavar="N")
+    parser.add_argument("--concurrency", type=_positive_int, metavar="N")
+    parser.add_argument("--per-host", type=_positive_int, metavar="N")
+    parser.add_argument(
+        "--rate", type=_positive_float, metavar="R", help="requests per second per host"
+    )
+    parser.add_argument("--timeout", type=_positive_float, metavar="S")
+    parser.add_argument("--retries", type=_non_negative_int, metavar="N")
+    parser.add_argument(
+        "--remap",
+        type=_remap,
+        action="append",
+        default=[],
+        metavar="FROM=TO",
+        help="check a staging copy: fetch TO wherever the config says FROM",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="ignore the response cache")
+    parser.add_argument(
+        "--state", metavar="FILE", help="SQLite state file (default: OUTPUT/linkcheck.sqlite)"
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress, short summary")
+    parser.add_argument("--no-progress", action="store_true", help="no progress display")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="linkcheck",
+        description="Keeps a website migration honest: crawls the sites, pairs upgraded pages "
+        "with their legacy versions, validates and verifies the redirect map, writes nginx "
+        "rules, reports.",
+        epilog=textwrap.dedent("""\
+            examples:
+              linkcheck check                      # redirects.yaml in this folder
+              linkcheck check site.yaml --fail-on warning --format html,json,sarif
+              linkcheck validate redirects.yaml    # no network, for pre-commit
+              linkcheck nginx -o /etc/nginx/linkcheck.conf
+              linkcheck explain L204
+            """),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"linkcheck {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    check = commands.add_parser(
+        "check",
+        help="crawl, pair, validate, verify live, report",
+        epilog="example: linkcheck check redirects.yaml --site en --max-pages 500",
+    )
+    check.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
+    _add_run_options(check)
+    check.add_argument(
+        "--resume", action="store_true", help="continue the interrupted run of this config"
+    )
+    check.set_defaults(handler=_check)
+
+    demo = commands.add_parser(
+        "demo",
+        help="serve the built-in demo sites on 127.0.0.1 and check them",
+        epilog="example: linkcheck demo --output /tmp/demo-report",
+    )
+    _add_run_options(demo)
+    demo.set_defaults(handler=_demo)
+
+    validate = commands.add_parser(
+        "validate",
+        help="static validation of the config and redirect map, no network",
+        epilog="example: linkcheck validate redirects.yaml --format json",
+    )
+    validate.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("--fail-on", choices=("error", "warning", "never"), default="error")
+    validate.add_argument("--quiet", "-q", action="store_true")
+    validate.set_defaults(handler=_validate)
+
+    nginx = commands.add_parser(
+        "nginx",
+        help="write nginx rules for the validated map",
+        epilog="example: linkcheck nginx -o /etc/nginx/linkcheck.conf  "
+        "(also writes linkcheck.server.conf)",
+    )
+    nginx.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
+    nginx.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="FILE and FILE.server.conf (default: print to stdout)",
+    )
+    nginx.add_argument("--force", action="store_true", help="write even if errors remain")
+    nginx.set_defaults(handler=_nginx)
+
+    explain = commands.add_parser(
+        "explain",
+        help="what a finding code means and how to fix it",
+        epilog="example: linkcheck explain R303",
+    )
+    explain.add_argument("code", nargs="?", help="a code such as C100; none lists all")
+    explain.set_defaults(handler=_explain)
+
+    imp = commands.add_parser(
+        "import",
+        help="translate a CSV / Netlify / Apache / nginx-map list into our YAML",
+        epilog="example: linkcheck import redirects.csv -o redirects.yaml",
+    )
+    imp.add_argument("file")
+    imp.add_argument(
+        "--format",
+        choices=("csv", "netlify", "apache", "nginx-map"),
+        help="input format (default: guessed from the file)",
+    )
+    imp.add_argument("-o", "--output", metavar="FILE", help="default: stdout")
+    imp.set_defaults(handler=_import)
+
+    export = commands.add_parser(
+        "export",
+        help="write the validated map as Netlify, Apache or CSV",
+        epilog="example: linkcheck export redirects.yaml --format netlify -o _redirects",
+    )
+    export.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
+    export.add_argument("--format", choices=("netlify", "apache", "csv"), required=True)
+    export.add_argument("-o", "--output", metavar="FILE", help="default: stdout")
+    export.add_argument("--force", action="store_true", help="export even if errors remain")
+    export.set_defaults(handler=_export)
+    return parser
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def _explain(args: argparse.Namespace) -> int:
+    if not args.code:
+        for info in CATALOGUE.values():
+            print(f"{info.code}  {info.severity.value:<7}  {info.title}")
+        return EXIT_OK
+    code = args.code.strip().upper()
+    entry = CATALOGUE.get(code)
+    if entry is None:
+        print(
+            f"linkcheck: unknown finding code {args.code!r}; `linkcheck explain` lists them",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    print(f"{entry.code} ({entry.severity.value}): {entry.title}\n")
+    print(textwrap.fill(entry.help, width=88))
+    if entry.example:
+        print("\n" + entry.example)
+    return EXIT_OK
+
+
+def _not_ready(name: str) -> Handler:
+    def handler(args: argparse.Namespace) -> int:
+        print(f"linkcheck: `{name}` is not available in this build", file=sys.stderr)
+        return EXIT_USAGE
+
+    return handler
+
+
+_check = _not_ready("check")
+_demo = _not_ready("demo")
+_validate = _not_ready("validate")
+_nginx = _not_ready("nginx")
+_import = _not_ready("import")
+_export = _not_ready("export")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `linkcheck` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"linkcheck: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LinkcheckError as exc:
+        print(f"linkcheck: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("linkcheck: interrupted", file=sys.stderr)
+        return EXIT_SIGINT
+    except BrokenPipeError:
+        return EXIT_OK

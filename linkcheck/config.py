@@ -1,0 +1,935 @@
+"""`redirects.yaml` → a typed, immutable model (DESIGN.md §3).
+
+Loading never raises for a problem inside a usable file: a bad redirect entry, an unknown
+key, a wrong type become R300 findings (`Config.problems`) naming `file:line:column`, and the
+rest of the file is still read. Only what makes the file unusable raises `ConfigError`:
+unreadable, binary, empty or oversized files, YAML syntax errors, a top level that is not a
+mapping, an unsupported `version`, an `include:` that cannot be read.
+
+The YAML is composed into nodes (with libyaml when available) so that every value keeps its
+position; nothing downstream sees raw dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import glob
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+import yaml
+
+from linkcheck.errors import ConfigError, ConfigSyntaxError
+from linkcheck.findings import CATALOGUE, Finding, Severity, make_finding
+from linkcheck.urls import UrlError, is_http, normalize
+
+__all__ = [
+    "MAX_CONFIG_BYTES",
+    "REDIRECT_STATUSES",
+    "Accept",
+    "Config",
+    "Counterpart",
+    "Defaults",
+    "Example",
+    "LegacyPattern",
+    "Position",
+    "Rule",
+    "Settings",
+    "Site",
+    "load_config",
+]
+
+MAX_CONFIG_BYTES = 32 * 1024 * 1024
+"""Largest config file read (a 100,000-rule map is about 8 MB)."""
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+GONE = 410
+DEFAULT_USER_AGENT = "linkcheck/0.1 (+https://github.com/linkcheck/linkcheck)"
+
+try:  # libyaml is several times faster on big maps; PyYAML wheels ship it.
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - only without libyaml
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a value stands: 1-based line and column in `file`."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    @property
+    def file_line(self) -> str:
+        """`file:line`, the `source` of R findings."""
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Accept:
+    """A known problem that does not fail CI until `until` (inclusive)."""
+
+    code: str
+    url: str
+    until: dt.date | None
+    why: str
+    position: Position
+
+    def matches(self, code: str, url: str) -> bool:
+        """Same code (or `*`) and the URL matches the glob pattern."""
+        from fnmatch import fnmatchcase
+
+        return self.code in (code, "*") and fnmatchcase(url, self.url)
+
+    def expired(self, today: dt.date) -> bool:
+        return self.until is not None and today > self.until
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Run settings; every field has its one default here. CLI options override them."""
+
+    concurrency: int = 32
+    per_host: int = 8
+    rate: float = 20.0
+    timeout: float = 15.0
+    retries: int = 2
+    max_pages: int = 50_000
+    max_depth: int = 50
+    max_hops: int = 10
+    max_bytes: int = 10 * 1024 * 1024
+    max_time: float | None = None
+    user_agent: str = DEFAULT_USER_AGENT
+    check_external: bool = False
+    ignore: frozenset[str] = frozenset()
+    exclude: tuple[re.Pattern[str], ...] = ()
+    accept: tuple[Accept, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyPattern:
+    """`counterpart.pattern`: a regex over the decoded path and a legacy URL template."""
+
+    match: re.Pattern[str]
+    legacy: str
+
+
+@dataclass(frozen=True, slots=True)
+class Counterpart:
+    """How an upgraded page names its previous version."""
+
+    selector: str | None = None
+    pattern: LegacyPattern | None = None
+    min_similarity: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One language site: `new` is the crawl scope and seed, `legacy` the archive prefix."""
+
+    name: str
+    new: str
+    legacy: str | None = None
+    seeds: tuple[str, ...] = ()
+    upgraded: re.Pattern[str] | None = None
+    counterpart: Counterpart | None = None
+    robots: bool = True
+    position: Position | None = None
+
+    @property
+    def pairs(self) -> bool:
+        """Whether this site pairs upgraded pages (not crawl-only)."""
+        return self.counterpart is not None or self.legacy is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    status: int = 301
+    origin: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """`examples:` of a regex rule: this source must be redirected to this target."""
+
+    source: str
+    target: str
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One entry of the redirect map, in map order (`index` counts across includes).
+
+    `source`/`target` are as written; `from_url`/`to_url` are their normalised absolute
+    forms (None where not computable: regex sources, invalid entries, 410 rules' target).
+    `problems` lists why the entry is invalid (R300); an invalid rule is reported but not
+    checked live nor exported.
+    """
+
+    index: int
+    source: str
+    target: str | None
+    status: int
+    position: Position
+    regex: bool = False
+    query: str = "keep"
+    note: str = ""
+    examples: tuple[Example, ...] = ()
+    from_url: str | None = None
+    to_url: str | None = None
+    valid: bool = True
+
+    @property
+    def gone(self) -> bool:
+        return self.status == GONE
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole configuration, immutable."""
+
+    path: str
+    version: int
+    settings: Settings
+    sites: tuple[Site, ...]
+    rules: tuple[Rule, ...]
+    defaults: Defaults
+    problems: tuple[Finding, ...] = ()
+    files: tuple[str, ...] = ()
+
+    def site(self, name: str) -> Site:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise KeyError(name)
+
+
+# --------------------------------------------------------------------------- reading YAML
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from exc
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a directory, not a configuration file")
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigSyntaxError(
+            f"{path}: file is {size / 1e6:.1f} MB, over the {MAX_CONFIG_BYTES // 2**20} MiB "
+            "limit for one file; split the map with `include:`"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from exc
+    if b"\x00" in data[:8192]:
+        raise ConfigSyntaxError(f"{path}: binary file, not YAML text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigSyntaxError(f"{path}:{line}: not UTF-8 text ({exc.reason})") from exc
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        raise ConfigSyntaxError(f"{path}: the file is empty")
+    return text
+
+
+def _compose(path: Path) -> yaml.Node:
+    text = _read_text(path)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigSyntaxError(f"{where}: YAML syntax error: {problem}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigSyntaxError(f"{path}: YAML error: {exc}") from exc
+    if node is None:
+        raise ConfigSyntaxError(f"{path}: the file is empty")
+    return node
+
+
+# --------------------------------------------------------------------------- node helpers
+
+T = TypeVar("T")
+_BOOL_TRUE = {"true", "yes", "on"}
+_BOOL_FALSE = {"false", "no", "off"}
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
+
+
+class _Reader:
+    """Walks composed nodes, converting scalars and collecting R300 problems."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Finding] = []
+
+    def pos(self, node: yaml.Node) -> Position:
+        return Position(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def problem(self, node: yaml.Node, message: str, url: str = "") -> None:
+        where = self.pos(node)
+        self.problems.append(
+            make_finding(
+                "R300",
+                url or where.file_line,
+                f"{message}",
+                source=where.file_line,
+                column=where.column,
+                position=str(where),
+            )
+        )
+
+    def mapping(self, node: yaml.Node, what: str) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, f"{what} must be a mapping, not {_kind(node)}")
+            return
+        seen: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                self.problem(key_node, f"{what}: keys must be plain names")
+                continue
+            if key in seen:
+                self.problem(key_node, f"{what}: key {key!r} is given twice")
+                continue
+            seen[key] = key_node
+            yield key, key_node, value_node
+
+    def unknown(self, key_node: yaml.Node, key: str, what: str, known: tuple[str, ...]) -> None:
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(known)})"
+        self.problem(key_node, f"unknown key {key!r} in {what}{hint}")
+
+    def string(self, node: yaml.Node, what: str) -> str | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith((":str", ":int", ":float")):
+            return str(node.value)
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith((":timestamp",)):
+            return str(node.value)
+        self.problem(node, f"{what} must be a string, not {_kind(node)}")
+        return None
+
+    def integer(self, node: yaml.Node, what: str, *, low: int | None = None) -> int | None:
+        if isinstance(node, yaml.ScalarNode) and _INT.match(node.value) and not node.style:
+            value = int(node.value)
+            if low is not None and value < low:
+                self.problem(node, f"{what} must be at least {low}, not {value}")
+                return None
+            return value
+        self.problem(node, f"{what} must be a whole number, not {_describe(node)}")
+        return None
+
+    def number(self, node: yaml.Node, what: str, *, low: float = 0.0) -> float | None:
+        if isinstance(node, yaml.ScalarNode) and _FLOAT.match(node.value) and not node.style:
+            value = float(node.value)
+            if value < low:
+                self.problem(node, f"{what} must be at least {low:g}, not {value:g}")
+                return None
+            return value
+        self.problem(node, f"{what} must be a number, not {_describe(node)}")
+        return None
+
+    def boolean(self, node: yaml.Node, what: str) -> bool | None:
+        if isinstance(node, yaml.ScalarNode) and not node.style:
+            low = node.value.lower()
+            if low in _BOOL_TRUE:
+                return True
+            if low in _BOOL_FALSE:
+                return False
+        self.problem(node, f"{what} must be true or false, not {_describe(node)}")
+        return None
+
+    def strings(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node]]:
+        if isinstance(node, yaml.ScalarNode) and not node.style and node.value == "":
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            value = self.string(node, what)
+            return [(value, node)] if value is not None else []
+        out = []
+        for item in node.value:
+            value = self.string(item, f"item of {what}")
+            if value is not None:
+                out.append((value, item))
+        return out
+
+    def regex(self, node: yaml.Node, what: str) -> re.Pattern[str] | None:
+        text = self.string(node, what)
+        if text is None:
+            return None
+        try:
+            return re.compile(text)
+        except re.error as exc:
+            self.problem(node, f"{what}: regex does not compile: {exc}")
+            return None
+
+    def url(self, node: yaml.Node, what: str) -> str | None:
+        text = self.string(node, what)
+        if text is None:
+            return None
+        if not is_http(text):
+            self.problem(node, f"{what} must be an absolute http(s) URL, not {text!r}")
+            return None
+        try:
+            return normalize(text)
+        except UrlError as exc:
+            self.problem(node, f"{what}: {exc}")
+            return None
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if node.tag.endswith(":null"):
+        return "empty"
+    return f"{node.tag.rsplit(':', 1)[-1]} {node.value!r}"
+
+
+def _describe(node: yaml.Node) -> str:
+    if isinstance(node, yaml.ScalarNode):
+        return f"{node.value!r}" if node.value != "" else "empty"
+    return _kind(node)
+
+
+def _set(
+    reader: _Reader,
+    values: dict[str, Any],
+    key: str,
+    parse: Callable[[yaml.Node, str], T | None],
+    node: yaml.Node,
+    what: str,
+) -> None:
+    value = parse(node, what)
+    if value is not None:
+        values[key] = value
+
+
+# --------------------------------------------------------------------------- sections
+
+_SETTINGS_KEYS = (
+    "concurrency", "per_host", "rate", "timeout", "retries", "max_pages", "max_depth",
+    "max_hops", "max_bytes", "max_time", "user_agent", "check_external", "ignore", "exclude",
+    "accept", "severity",
+)  # fmt: skip
+
+
+def _settings(reader: _Reader, node: yaml.Node | None) -> Settings:
+    if node is None or _is_null(node):
+        return Settings()
+    values: dict[str, Any] = {}
+    for key, key_node, value in reader.mapping(node, "settings"):
+        what = f"settings.{key}"
+        if key in ("concurrency", "per_host", "max_pages", "max_depth", "max_hops", "max_bytes"):
+            _set(reader, values, key, lambda n, w: reader.integer(n, w, low=1), value, what)
+        elif key == "retries":
+            _set(reader, values, key, lambda n, w: reader.integer(n, w, low=0), value, what)
+        elif key in ("rate", "timeout", "max_time"):
+            _set(reader, values, key, lambda n, w: reader.number(n, w, low=0.001), value, what)
+        elif key == "user_agent":
+            _set(reader, values, key, reader.string, value, what)
+        elif key == "check_external":
+            _set(reader, values, key, reader.boolean, value, what)
+        elif key == "ignore":
+            codes = []
+            for code, item in reader.strings(value, what):
+                if code not in CATALOGUE:
+                    reader.problem(item, f"{what}: unknown finding code {code!r}")
+                else:
+                    codes.append(code)
+            values[key] = frozenset(codes)
+        elif key == "exclude":
+            patterns = []
+            for _text, item in reader.strings(value, what):
+                compiled = reader.regex(item, f"item of {what}")
+                if compiled is not None:
+                    patterns.append(compiled)
+            values[key] = tuple(patterns)
+        elif key == "accept":
+            values[key] = _accepts(reader, value)
+        elif key == "severity":
+            values[key] = MappingProxyType(_severities(reader, value))
+        else:
+            reader.unknown(key_node, key, "settings", _SETTINGS_KEYS)
+    return Settings(**values)
+
+
+def _severities(reader: _Reader, node: yaml.Node) -> dict[str, Severity]:
+    out: dict[str, Severity] = {}
+    for code, key_node, value in reader.mapping(node, "settings.severity"):
+        if code not in CATALOGUE:
+            reader.problem(key_node, f"settings.severity: unknown finding code {code!r}")
+            continue
+        text = reader.string(value, f"settings.severity.{code}")
+        if text is None:
+            continue
+        try:
+            out[code] = Severity(text.lower())
+        except ValueError:
+            reader.problem(value, f"settings.severity.{code} must be error, warning or info")
+    return out
+
+
+def _accepts(reader: _Reader, node: yaml.Node) -> tuple[Accept, ...]:
+    if not isinstance(node, yaml.SequenceNode):
+        reader.problem(node, f"settings.accept must be a list, not {_kind(node)}")
+        return ()
+    out = []
+    for item in node.value:
+        fields: dict[str, Any] = {"until": None, "why": "", "url": "*"}
+        ok = True
+        for key, key_node, value in reader.mapping(item, "settings.accept entry"):
+            if key in ("code", "url", "why"):
+                text = reader.string(value, f"accept.{key}")
+                ok &= text is not None
+                fields[key] = text
+            elif key == "until":
+                fields["until"] = _date(reader, value)
+                ok &= fields["until"] is not None
+            else:
+                reader.unknown(
+                    key_node, key, "settings.accept entry", ("code", "url", "until", "why")
+                )
+        code = fields.get("code")
+        if code is None:
+            reader.problem(item, "settings.accept entry needs a `code`")
+            continue
+        if code != "*" and code not in CATALOGUE:
+            reader.problem(item, f"settings.accept: unknown finding code {code!r}")
+            continue
+        if ok:
+            out.append(
+                Accept(code, fields["url"], fields["until"], fields["why"], reader.pos(item))
+            )
+    return tuple(out)
+
+
+def _date(reader: _Reader, node: yaml.Node) -> dt.date | None:
+    text = reader.string(node, "accept.until")
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        reader.problem(node, f"accept.until must be a date YYYY-MM-DD, not {text!r}")
+        return None
+
+
+_SITE_KEYS = ("new", "legacy", "seeds", "upgraded", "counterpart", "robots")
+_COUNTERPART_KEYS = ("selector", "pattern", "min_similarity")
+
+
+def _sites(reader: _Reader, node: yaml.Node | None) -> tuple[Site, ...]:
+    if node is None or _is_null(node):
+        return ()
+    sites = []
+    for name, name_node, value in reader.mapping(node, "sites"):
+        site = _site(reader, name, name_node, value)
+        if site is not None:
+            sites.append(site)
+    return tuple(sites)
+
+
+def _site(reader: _Reader, name: str, name_node: yaml.Node, node: yaml.Node) -> Site | None:
+    values: dict[str, Any] = {}
+    for key, key_node, value in reader.mapping(node, f"site {name!r}"):
+        what = f"sites.{name}.{key}"
+        if key in ("new", "legacy"):
+            _set(reader, values, key, reader.url, value, what)
+        elif key == "seeds":
+            seeds = []
+            for _text, item in reader.strings(value, what):
+                url = reader.url(item, f"item of {what}")
+                if url is not None:
+                    seeds.append(url)
+            values[key] = tuple(seeds)
+        elif key == "upgraded":
+            _set(reader, values, key, reader.regex, value, what)
+        elif key == "robots":
+            _set(reader, values, key, reader.boolean, value, what)
+        elif key == "counterpart":
+            values[key] = _counterpart(reader, value, what)
+        else:
+            reader.unknown(key_node, key, f"site {name!r}", _SITE_KEYS)
+    if "new" not in values:
+        reader.problem(name_node, f"site {name!r} needs a valid `new` URL; the site is skipped")
+        return None
+    return Site(name=name, position=reader.pos(name_node), **values)
+
+
+def _counterpart(reader: _Reader, node: yaml.Node, what: str) -> Counterpart:
+    values: dict[str, Any] = {}
+    for key, key_node, value in reader.mapping(node, what):
+        if key == "selector":
+            _set(reader, values, key, reader.string, value, f"{what}.selector")
+        elif key == "min_similarity":
+            number = reader.number(value, f"{what}.min_similarity", low=0.0)
+            if number is not None and number > 1:
+                reader.problem(value, f"{what}.min_similarity must be between 0 and 1")
+            elif number is not None:
+                values[key] = number
+        elif key == "pattern":
+            pattern = _legacy_pattern(reader, value, f"{what}.pattern")
+            if pattern is not None:
+                values[key] = pattern
+        else:
+            reader.unknown(key_node, key, what, _COUNTERPART_KEYS)
+    return Counterpart(**values)
+
+
+def _legacy_pattern(reader: _Reader, node: yaml.Node, what: str) -> LegacyPattern | None:
+    match: re.Pattern[str] | None = None
+    legacy: str | None = None
+    for key, key_node, value in reader.mapping(node, what):
+        if key == "match":
+            match = reader.regex(value, f"{what}.match")
+        elif key == "legacy":
+            legacy = reader.string(value, f"{what}.legacy")
+        else:
+            reader.unknown(key_node, key, what, ("match", "legacy"))
+    if match is None or legacy is None:
+        if not any(p.details.get("position", "").startswith(reader.file) for p in reader.problems):
+            reader.problem(node, f"{what} needs both `match` and `legacy`")
+        return None
+    return LegacyPattern(match, legacy)
+
+
+def _defaults(reader: _Reader, node: yaml.Node | None) -> Defaults:
+    if node is None or _is_null(node):
+        return Defaults()
+    values: dict[str, Any] = {}
+    for key, key_node, value in reader.mapping(node, "defaults"):
+        if key == "status":
+            status = reader.integer(value, "defaults.status")
+            if status is not None and status not in REDIRECT_STATUSES | {GONE}:
+                reader.problem(
+                    value, f"defaults.status {status} is not one of 301, 302, 303, 307, 308, 410"
+                )
+            elif status is not None:
+                values[key] = status
+        elif key == "origin":
+            origin = reader.url(value, "defaults.origin")
+            if origin is not None:
+                values[key] = origin.rstrip("/") if origin.count("/") == 3 else origin
+        else:
+            reader.unknown(key_node, key, "defaults", ("status", "origin"))
+    return Defaults(**values)
+
+
+# --------------------------------------------------------------------------- redirects
+
+_RULE_KEYS = ("from", "to", "status", "regex", "query", "note", "examples")
+_ABSOLUTE = re.compile(r"https?://", re.IGNORECASE)
+
+
+class _RuleReader:
+    """Reads redirect entries, numbering them across files in map order."""
+
+    def __init__(self, defaults: Defaults) -> None:
+        self.defaults = defaults
+        self.rules: list[Rule] = []
+
+    def read(self, reader: _Reader, node: yaml.Node) -> None:
+        if _is_null(node):
+            return
+        if not isinstance(node, yaml.SequenceNode):
+            reader.problem(node, f"redirects must be a list of entries, not {_kind(node)}")
+            return
+        for item in node.value:
+            self.rules.append(self._rule(reader, item, len(self.rules)))
+
+    def _rule(self, reader: _Reader, node: yaml.Node, index: int) -> Rule:
+        position = reader.pos(node)
+        before = len(reader.problems)
+        source: str | None = None
+        target: str | None = None
+        status: int | None = self.defaults.status
+        status_node: yaml.Node = node
+        regex = False
+        query = "keep"
+        note = ""
+        examples: tuple[Example, ...] = ()
+        has_to = False
+        for key, key_node, value in reader.mapping(node, "redirect entry"):
+            if key == "from":
+                source = reader.string(value, "`from`")
+            elif key == "to":
+                has_to = not _is_null(value)
+                target = reader.string(value, "`to`") if has_to else None
+            elif key == "status":
+                status_node = value
+                status = reader.integer(value, "`status`")
+                if status is not None and status not in REDIRECT_STATUSES | {GONE}:
+                    reader.problem(
+                        value,
+                        f"status {status} is not one of 301, 302, 303, 307, 308, 410",
+                        self._url_for(source),
+                    )
+                    status = None
+            elif key == "regex":
+                regex = bool(reader.boolean(value, "`regex`"))
+            elif key == "query":
+                text = reader.string(value, "`query`")
+                if text is not None and text not in ("keep", "drop"):
+                    reader.problem(value, f"`query` must be keep or drop, not {text!r}")
+                elif text is not None:
+                    query = text
+            elif key == "note":
+                note = reader.string(value, "`note`") or ""
+            elif key == "examples":
+                examples = self._examples(reader, value)
+            else:
+                reader.unknown(key_node, key, "redirect entry", _RULE_KEYS)
+        if isinstance(node, yaml.MappingNode):
+            self._check_shape(reader, node, status_node, source, target, status, has_to)
+        from_url, to_url = None, None
+        valid_so_far = len(reader.problems) == before
+        if valid_so_far and source is not None:
+            from_url, to_url = self._resolve(reader, node, source, target, regex, status)
+        valid = len(reader.problems) == before
+        # Give the problems of this entry the rule's URL, so reports can group by it.
+        if not valid and source is not None:
+            url = self._url_for(source)
+            for i in range(before, len(reader.problems)):
+                problem = reader.problems[i]
+                if problem.url == problem.source:
+                    reader.problems[i] = Finding(
+                        problem.code,
+                        problem.severity,
+                        url,
+                        problem.message,
+                        problem.source,
+                        problem.details,
+                    )
+        return Rule(
+            index=index,
+            source=source or "",
+            target=target,
+            status=status if status is not None else self.defaults.status,
+            position=position,
+            regex=regex,
+            query=query,
+            note=note,
+            examples=examples,
+            from_url=from_url,
+            to_url=to_url,
+            valid=valid,
+        )
+
+    def _check_shape(
+        self,
+        reader: _Reader,
+        node: yaml.Node,
+        status_node: yaml.Node,
+        source: str | None,
+        target: str | None,
+        status: int | None,
+        has_to: bool,
+    ) -> None:
+        if source is None:
+            if not any(k.value == "from" for k, _ in node.value if isinstance(k, yaml.ScalarNode)):
+                reader.problem(node, "redirect entry needs a `from`")
+            return
+        if source.strip() == "":
+            reader.problem(node, "`from` is empty")
+        if status == GONE and has_to:
+            reader.problem(status_node, "a 410 (gone) rule takes no `to`", self._url_for(source))
+        elif status in REDIRECT_STATUSES and not has_to:
+            reader.problem(node, f"a {status} redirect needs a `to`", self._url_for(source))
+        elif status in REDIRECT_STATUSES and target is not None and target.strip() == "":
+            reader.problem(node, "`to` is empty", self._url_for(source))
+
+    def _resolve(
+        self,
+        reader: _Reader,
+        node: yaml.Node,
+        source: str,
+        target: str | None,
+        regex: bool,
+        status: int | None,
+    ) -> tuple[str | None, str | None]:
+        origin = self.defaults.origin
+        from_url: str | None = None
+        if regex:
+            try:
+                re.compile(source)
+            except re.error as exc:
+                reader.problem(node, f"`from` regex does not compile: {exc}", self._url_for(source))
+                return None, None
+        elif _ABSOLUTE.match(source):
+            from_url = _normalized(reader, node, source, "`from`")
+        elif source.startswith("/"):
+            if origin is None:
+                reader.problem(node, "a relative `from` needs `defaults.origin`")
+                return None, None
+            from_url = _normalized(reader, node, origin + source, "`from`")
+        else:
+            reader.problem(
+                node, f"`from` must be an absolute URL or a path starting with '/', not {source!r}"
+            )
+            return None, None
+        to_url: str | None = None
+        if target is not None and status != GONE:
+            if _ABSOLUTE.match(target):
+                to_url = _normalized(reader, node, target, "`to`")
+            elif target.startswith("/"):
+                base = origin or (from_url and _origin(from_url))
+                if base is None:
+                    reader.problem(node, "a relative `to` needs `defaults.origin`")
+                else:
+                    to_url = _normalized(reader, node, base + target, "`to`")
+            else:
+                reader.problem(
+                    node,
+                    f"`to` must be an absolute URL or a path starting with '/', not {target!r}",
+                )
+        return from_url, to_url
+
+    def _url_for(self, source: str | None) -> str:
+        if not source:
+            return ""
+        if _ABSOLUTE.match(source) or self.defaults.origin is None:
+            return source
+        return self.defaults.origin + source if source.startswith("/") else source
+
+    def _examples(self, reader: _Reader, node: yaml.Node) -> tuple[Example, ...]:
+        if not isinstance(node, yaml.SequenceNode):
+            reader.problem(node, f"`examples` must be a list, not {_kind(node)}")
+            return ()
+        out = []
+        for item in node.value:
+            fields: dict[str, str | None] = {}
+            for key, key_node, value in reader.mapping(item, "example"):
+                if key in ("from", "to"):
+                    fields[key] = reader.string(value, f"example `{key}`")
+                else:
+                    reader.unknown(key_node, key, "example", ("from", "to"))
+            source, target = fields.get("from"), fields.get("to")
+            if source is None or target is None:
+                if "from" not in fields or "to" not in fields:
+                    reader.problem(item, "an example needs both `from` and `to`")
+                continue
+            out.append(Example(source, target, reader.pos(item)))
+        return tuple(out)
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def _normalized(reader: _Reader, node: yaml.Node, url: str, what: str) -> str | None:
+    try:
+        return normalize(url).partition("#")[0]
+    except UrlError as exc:
+        reader.problem(node, f"{what}: {exc}")
+        return None
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")
+
+
+# --------------------------------------------------------------------------- top level
+
+_TOP_KEYS = ("version", "settings", "sites", "redirects", "defaults", "include")
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read `path` (and its includes) into a `Config`; raises ConfigError if unusable."""
+    file = Path(path)
+    node = _compose(file)
+    name = str(path)
+    reader = _Reader(name)
+    if not isinstance(node, yaml.MappingNode):
+        raise ConfigError(
+            f"{name}:{node.start_mark.line + 1}:{node.start_mark.column + 1}: the configuration "
+            f"must be a mapping with `version`, `sites`, `redirects`..., not {_kind(node)}"
+        )
+    sections: dict[str, yaml.Node] = {}
+    for key, key_node, value in reader.mapping(node, "the configuration"):
+        if key in _TOP_KEYS:
+            sections[key] = value
+        else:
+            reader.unknown(key_node, key, "the configuration", _TOP_KEYS)
+    version = _version(name, sections.get("version"))
+    defaults = _defaults(reader, sections.get("defaults"))
+    settings = _settings(reader, sections.get("settings"))
+    sites = _sites(reader, sections.get("sites"))
+    rules = _RuleReader(defaults)
+    if "redirects" in sections:
+        rules.read(reader, sections["redirects"])
+    problems = list(reader.problems)
+    files = [name]
+    for include in _includes(reader, file, sections.get("include")):
+        files.append(str(include))
+        sub_reader = _Reader(str(include))
+        sub = _compose(include)
+        if isinstance(sub, yaml.MappingNode):
+            for key, key_node, value in sub_reader.mapping(sub, f"included file {include}"):
+                if key == "redirects":
+                    rules.read(sub_reader, value)
+                else:
+                    sub_reader.unknown(key_node, key, "an included file", ("redirects",))
+        else:
+            rules.read(sub_reader, sub)
+        problems.extend(sub_reader.problems)
+    return Config(
+        path=name,
+        version=version,
+        settings=settings,
+        sites=sites,
+        rules=tuple(rules.rules),
+        defaults=defaults,
+        problems=tuple(problems),
+        files=tuple(files),
+    )
+
+
+def _version(file: str, node: yaml.Node | None) -> int:
+    if node is None:
+        return 1
+    if isinstance(node, yaml.ScalarNode) and node.value == "1":
+        return 1
+    where = f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+    raise ConfigError(f"{where}: unsupported configuration version {_describe(node)} (expected 1)")
+
+
+def _includes(reader: _Reader, file: Path, node: yaml.Node | None) -> list[Path]:
+    if node is None:
+        return []
+    out: list[Path] = []
+    for pattern, item in reader.strings(node, "include"):
+        full = file.parent / pattern
+        matches = (
+            sorted(glob.glob(str(full), recursive=True))
+            if glob.has_magic(pattern)
+            else ([str(full)])
+        )
+        if not matches:
+            reader.problem(item, f"include {pattern!r} matches no file")
+        for match in matches:
+            path = Path(match)
+            if not path.exists():
+                raise ConfigError(f"{reader.pos(item)}: included file {pattern!r} does not exist")
+            if path.resolve() == file.resolve() or path in out:
+                continue
+            out.append(path)
+    return out

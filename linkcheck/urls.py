@@ -1,0 +1,210 @@
+"""One URL normalisation, used everywhere.
+
+Two spellings of one URL must compare equal: scheme and host case, default ports, dot
+segments, IDN hosts (kept as punycode, the form nginx and DNS see) and percent-encoding (a
+Greek path written raw and one written percent-encoded, with upper- or lower-case hex, are
+one path). The canonical form is ASCII: bytes outside the unreserved set are percent-encoded
+with upper-case hex, escapes of unreserved characters are decoded, and escapes of reserved
+characters (`%2F`, `%3F`, `%23`, `%25`...) are kept, because decoding them would change the
+URL's meaning. Fragments are split off (`split_fragment`).
+
+Matching on paths (`upgraded`, `pattern.match`, regex rules) uses `decoded_path`, the UTF-8
+path with every escape removed, which is what nginx's `$uri` holds.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from functools import lru_cache
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
+
+__all__ = [
+    "UrlError",
+    "decoded_path",
+    "display",
+    "host_of",
+    "in_prefix",
+    "is_http",
+    "normalize",
+    "origin_of",
+    "path_of",
+    "resolve",
+    "split_fragment",
+]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# Characters left as they are in a path or query (RFC 3986 pchar plus '/' and '?').
+_PATH_SAFE = _UNRESERVED | frozenset(b"!$&'()*+,;=:@/")
+_QUERY_SAFE = _PATH_SAFE | frozenset(b"?")
+_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
+_CANONICAL_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]*\Z")
+_CANONICAL_QUERY = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
+_HEX = "0123456789ABCDEF"
+
+
+class UrlError(ValueError):
+    """The string is not a URL we can normalise (bad host, bad port)."""
+
+
+def _canonical_component(text: str, safe: frozenset[int]) -> str:
+    """Percent-encoding made canonical for one path or query component."""
+    fast = _CANONICAL_QUERY if safe is _QUERY_SAFE else _CANONICAL_PATH
+    if fast.match(text):
+        return text
+    raw = text.encode("utf-8", "surrogatepass")
+    out: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        byte = raw[i]
+        if byte == 0x25 and i + 2 < n and _ESCAPE.match(raw, i):
+            value = int(raw[i + 1 : i + 3], 16)
+            # Unreserved characters are decoded; everything else keeps an upper-case escape.
+            out.append(
+                chr(value) if value in _UNRESERVED else f"%{_HEX[value >> 4]}{_HEX[value & 15]}"
+            )
+            i += 3
+            continue
+        if byte in safe:
+            out.append(chr(byte))
+        else:
+            out.append(f"%{_HEX[byte >> 4]}{_HEX[byte & 15]}")
+        i += 1
+    return "".join(out)
+
+
+def _remove_dot_segments(path: str) -> str:
+    if "/." not in path and not path.startswith("."):
+        return path
+    trailing = path.endswith(("/.", "/..", "/"))
+    resolved = posixpath.normpath(path)
+    if resolved.startswith("//"):
+        resolved = "/" + resolved.lstrip("/")
+    if resolved == ".":
+        resolved = "/"
+    if trailing and not resolved.endswith("/"):
+        resolved += "/"
+    return resolved
+
+
+def _host(parts: SplitResult) -> str:
+    host = parts.hostname or ""
+    if not host:
+        return ""
+    host = host.rstrip(".")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise UrlError(f"invalid international host name: {parts.hostname!r}") from exc
+    return host.lower()
+
+
+@lru_cache(maxsize=65536)
+def normalize(url: str) -> str:
+    """The canonical absolute form of `url` (fragment kept as given, if any).
+
+    Raises UrlError for an unusable host or port. Non-http(s) URLs are returned stripped
+    but otherwise unchanged.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise UrlError(f"not a URL: {url!r} ({exc})") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        return url
+    host = _host(parts)
+    if not host:
+        raise UrlError(f"URL without a host: {url!r}")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise UrlError(f"invalid port in {url!r}") from exc
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    if parts.username or parts.password:
+        userinfo = parts.username or ""
+        if parts.password:
+            userinfo += ":" + parts.password
+        netloc = f"{userinfo}@{netloc}"
+    path = _remove_dot_segments(_canonical_component(parts.path, _PATH_SAFE)) or "/"
+    query = _canonical_component(parts.query, _QUERY_SAFE) if parts.query else ""
+    fragment = parts.fragment
+    return urlunsplit((scheme, netloc, path, query, fragment))
+
+
+def resolve(reference: str, base: str) -> str:
+    """`reference` made absolute against `base`, then normalised (fragment kept)."""
+    reference = reference.strip()
+    if not reference.isascii():
+        # urljoin copes with non-ASCII, but control characters are stripped as browsers do.
+        reference = "".join(c for c in reference if c >= " " or c == "\t").replace("\t", "")
+    return normalize(urljoin(base, reference))
+
+
+def split_fragment(url: str) -> tuple[str, str]:
+    """(`url` without its fragment, the fragment percent-decoded)."""
+    head, sep, fragment = url.partition("#")
+    if not sep:
+        return url, ""
+    return head, unquote(fragment)
+
+
+def is_http(url: str) -> bool:
+    """An http or https URL (the only schemes linkcheck ever fetches)."""
+    return url[:7].lower() == "http://" or url[:8].lower() == "https://"
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a normalised URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def host_of(url: str) -> str:
+    """The host (punycode, lower-case, without port) of a normalised URL."""
+    return (urlsplit(url).hostname or "").lower()
+
+
+def path_of(url: str) -> str:
+    """The (canonical, still encoded) path of a normalised URL."""
+    return urlsplit(url).path or "/"
+
+
+@lru_cache(maxsize=65536)
+def decoded_path(url_or_path: str) -> str:
+    """The fully percent-decoded UTF-8 path, dot segments resolved: what nginx's `$uri` holds."""
+    path = url_or_path if url_or_path.startswith("/") else path_of(url_or_path)
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    return _remove_dot_segments(unquote(path, errors="surrogateescape"))
+
+
+def display(url: str) -> str:
+    """A human-readable form: percent-encoded UTF-8 decoded back to letters (for reports)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if host.startswith("xn--") or ".xn--" in host:
+            try:
+                shown = host.encode("ascii").decode("idna")
+                url = url.replace(host, shown, 1)
+            except UnicodeError:
+                pass
+        return unquote(url, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return url
+
+
+def in_prefix(url: str, prefix: str) -> bool:
+    """Whether normalised `url` lies under normalised `prefix` (same origin, path prefix)."""
+    if not url.startswith(origin_of(prefix)):
+        return False
+    prefix_path = path_of(prefix)
+    path = path_of(url)
+    if prefix_path.endswith("/"):
+        return path.startswith(prefix_path) or path + "/" == prefix_path
+    return path == prefix_path or path.startswith(prefix_path + "/")

@@ -1,0 +1,71 @@
+"""urls.py: one normalisation, so that two spellings of one URL are one URL."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkcheck.urls import decoded_path, display, in_prefix, normalize, resolve, split_fragment
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("HTTP://Example.ORG:80/a", "http://example.org/a"),
+        ("https://example.org:443/a/./b/../c", "https://example.org/a/c"),
+        ("http://example.org", "http://example.org/"),
+        ("http://example.org/el/νέα/", "http://example.org/el/%ce%bd%ce%ad%ce%b1/"),
+        ("http://example.org/el/%CE%BD%CE%AD%CE%B1/", "http://example.org/el/%ce%bd%ce%ad%ce%b1/"),
+        (
+            "http://example.org/ru/новости",
+            "http://example.org/ru/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8",
+        ),
+        ("http://example.org/%7Euser", "http://example.org/~user"),
+        ("http://ΕΛ.example.org/", "http://xn--qxam.example.org/"),
+    ],
+)
+def test_spellings_of_one_url_normalise_equal(a: str, b: str) -> None:
+    assert normalize(a) == normalize(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("http://example.org/a%2Fb", "http://example.org/a/b"),
+        ("http://example.org/a", "http://example.org/a/"),
+        ("http://example.org/a", "https://example.org/a"),
+        ("http://example.org:8080/a", "http://example.org/a"),
+    ],
+)
+def test_different_urls_stay_different(a: str, b: str) -> None:
+    assert normalize(a) != normalize(b)
+
+
+def test_resolve_relative_reference_and_keep_fragment() -> None:
+    assert resolve("../b/c?x#f", "http://a.org/en/a/d.html") == "http://a.org/en/b/c?x#f"
+
+
+def test_split_fragment_decodes_fragment() -> None:
+    assert split_fragment("http://a.org/p#%CE%B1") == ("http://a.org/p", "α")
+
+
+def test_decoded_path_is_what_nginx_uri_holds() -> None:
+    assert decoded_path(normalize("http://a.org/el/%ce%bd%ce%ad%ce%b1/")) == "/el/νέα/"
+
+
+def test_display_shows_letters_and_unicode_host() -> None:
+    assert display(normalize("https://ελ.example.org/νέα")) == "https://ελ.example.org/νέα"
+
+
+@pytest.mark.parametrize(
+    ("url", "prefix", "inside"),
+    [
+        ("http://a.org/en/x", "http://a.org/en/", True),
+        ("http://a.org/en/", "http://a.org/en/", True),
+        ("http://a.org/en", "http://a.org/en/", True),
+        ("http://a.org/enx", "http://a.org/en", False),
+        ("http://b.org/en/x", "http://a.org/en/", False),
+        ("https://a.org/en/x", "http://a.org/en/", False),
+    ],
+)
+def test_scope_prefix(url: str, prefix: str, inside: bool) -> None:
+    assert in_prefix(normalize(url), normalize(prefix)) is inside
