@@ -1,0 +1,1 @@
+"""The built-in demo sites (aiohttp.web), used by `linkcheck demo` and the tests."""

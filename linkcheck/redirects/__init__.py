@@ -1,0 +1,2 @@
+"""The redirect map: static validation (validate), live verification (verify), nginx export
+(nginx) and other formats (formats)."""
