@@ -63,8 +63,12 @@ class LinkTarget:
     seed: bool = False
     """The URL is a configured seed (`new` or `seeds`), not only linked."""
 
+    last: str = ""
+    """The latest referrer: one page's links are indexed together, so repeats are adjacent."""
+
     def add(self, page: str, fragment: str = "", element: str = "") -> None:
-        if page not in self.sources[-8:]:
+        if page != self.last:
+            self.last = page
             self.count += 1
             if len(self.sources) < MAX_SOURCES:
                 self.sources.append(page)
