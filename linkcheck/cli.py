@@ -283,7 +283,7 @@ class ProgressDisplay:
         self.stream = stream
         self.live = live
         self.every = every if not live else 0.2
-        self._last = 0.0
+        self._last = float("-inf")
         self._shown = False
 
     @classmethod

@@ -187,7 +187,7 @@ class _Crawler:
         for site in config.sites:
             for url in (site.new, site.legacy, *site.seeds):
                 if url:
-                    hosts.add(_origin(url))
+                    hosts.add(_netloc(url))
         self.hosts = frozenset(hosts)
         self.seen: set[str] = set()
         self.ignored: set[str] = set()
@@ -294,7 +294,7 @@ class _Crawler:
             else:
                 self.queue.put_nowait((_CRAWL, url, site, depth))
             return True
-        if _origin(url) in self.hosts or self.settings.check_external:
+        if _netloc(url) in self.hosts or self.settings.check_external:
             self.queue.put_nowait((_CHECK, url, -1, depth))
             return True
         self.ignored.add(url)
@@ -372,7 +372,7 @@ class _Crawler:
 
     async def _check(self, url: str, *, read_body: bool | None = None) -> None:
         if read_body is None:
-            read_body = _origin(url) in self.hosts
+            read_body = _netloc(url) in self.hosts
         response = await self.fetcher.fetch(url, read_body=read_body)
         self._record(url, response)
         if response.text is not None and response.ok and response.is_html:
@@ -437,10 +437,12 @@ class _Crawler:
         )
 
 
-def _origin(url: str) -> str:
-    """`scheme://host[:port]` of a normalised http(s) URL (string slicing: hot path)."""
-    end = url.find("/", url.find("//") + 2)
-    return url if end < 0 else url[:end]
+def _netloc(url: str) -> str:
+    """`host[:port]` of a normalised http(s) URL (string slicing: hot path); the scheme is
+    left out so that http and https links to a configured host both count as on it."""
+    start = url.find("//") + 2
+    end = url.find("/", start)
+    return url[start:] if end < 0 else url[start:end]
 
 
 def _under(url: str, prefix: str) -> bool:

@@ -207,3 +207,43 @@ async def test_an_interrupted_crawl_keeps_what_it_collected(
             await task
     assert result.partial
     assert [p.url for p in result.pages["en"]] == [str(server.make_url("/en/"))]
+
+
+class TestMoreLimits:
+    async def test_max_time_stops_the_crawl_with_a_limit(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        import asyncio
+
+        from aiohttp import web
+
+        async def slow(request: web.Request) -> web.Response:
+            if request.path != "/en/":
+                await asyncio.sleep(5)
+            return web.Response(text='<a href="/en/s1">1</a>', content_type="text/html")
+
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", slow)
+        server = await aiohttp_server(app)
+        result = await run_crawl(
+            tmp_path,
+            "version: 1\nsettings: {max_time: 0.3, retries: 0}\n"
+            f"sites:\n  en:\n    new: {server.make_url('/en/')}\n",
+        )
+        assert [lim.kind for lim in result.limits] == ["max_time"]
+        assert len(result.pages["en"]) == 1
+
+    async def test_a_seed_served_as_xml_is_read_as_a_sitemap(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        pages: dict[str, Page] = {"/en/": html(), "/en/hidden": html()}
+        site = await serve(aiohttp_server, pages)
+        pages["/feeds/map"] = Page(
+            f"<urlset><url><loc>{site.url('/en/hidden')}</loc></url></urlset>",
+            content_type="text/xml",
+        )
+        result = await run_crawl(
+            tmp_path,
+            config_for(tmp_path, site, extra_site=f"    seeds: ['{site.url('/feeds/map')}']\n"),
+        )
+        assert site.url("/en/hidden") in {p.url for p in result.pages["en"]}

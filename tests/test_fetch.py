@@ -314,3 +314,38 @@ class TestScope:
         assert response.url == prod + "old"
         assert response.final_url == prod + "new"
         assert response.hops == (Hop(prod + "old", 301, prod + "new"),)
+
+
+class TestHostileServers:
+    @pytest.mark.parametrize(
+        ("reply", "kinds"),
+        [
+            (b"garbage without http\r\n\r\n", {"protocol"}),
+            (b"", {"protocol", "network"}),  # connection closed without an answer
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nContent-Type: text/html\r\n\r\nshort",
+                {"protocol", "network"},
+            ),
+        ],
+        ids=["garbage", "closed", "short-body"],
+    )
+    async def test_broken_answers_become_error_kinds_after_retries(
+        self, reply: bytes, kinds: set[str]
+    ) -> None:
+        connections = 0
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(reply)
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server, Fetcher(replace(FAST, retries=1)) as fetcher:
+            response = await fetcher.fetch(f"http://127.0.0.1:{port}/")
+        assert response.status is None
+        assert response.error_kind in kinds
+        assert connections >= 2  # retried (aiohttp may also retry a dropped connection)

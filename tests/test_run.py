@@ -178,3 +178,38 @@ async def test_sigterm_writes_a_partial_report_and_exits_143(
     report = load_report(out)
     assert report["run"]["partial"] is True
     assert report["summary"]["pages"] == 1
+
+
+class TestProgressDisplay:
+    def _progress(self, pages: int) -> Any:
+        from linkcheck.crawl import CrawlProgress
+
+        return CrawlProgress(pages=pages, checked=pages * 2, queued=5, errors=1, elapsed=2.0)
+
+    def test_plain_lines_off_a_terminal_are_throttled(self) -> None:
+        import io
+
+        stream = io.StringIO()
+        display = cli.ProgressDisplay(stream, live=False, every=3600)
+        display.update(self._progress(10))
+        display.update(self._progress(20))  # within the period: not shown
+        display.close()
+        assert stream.getvalue() == (
+            "crawl: 10 pages, 20 URLs checked, 5 queued, 1 failing, 2 s (5 pages/s)\n"
+        )
+
+    def test_a_live_line_on_a_terminal_is_rewritten_and_cleared(self) -> None:
+        import io
+
+        stream = io.StringIO()
+        display = cli.ProgressDisplay(stream, live=True)
+        display.update(self._progress(10))
+        display.close()
+        assert stream.getvalue().startswith("\r\x1b[2Kcrawl: 10 pages")
+        assert stream.getvalue().endswith("\r\x1b[2K")
+
+    def test_quiet_and_no_progress_show_nothing(self) -> None:
+        import argparse
+
+        for flags in ({"quiet": True, "no_progress": False}, {"quiet": False, "no_progress": True}):
+            assert cli.ProgressDisplay.for_args(argparse.Namespace(**flags)) is None
