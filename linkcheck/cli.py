@@ -389,7 +389,12 @@ def print_summary(
 
 
 def _check(args: argparse.Namespace) -> int:
-    outcome = run_and_summarise(args, run_options(args, args.config))
+    try:
+        outcome = run_and_summarise(args, run_options(args, args.config))
+    except OSError as exc:  # the output folder cannot be written: a usage problem
+        where = exc.filename or args.output
+        print(f"linkcheck: cannot write the reports to {where}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     return outcome.exit_code
 
 

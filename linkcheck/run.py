@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import signal
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -110,19 +111,34 @@ async def run_check(options: RunOptions) -> RunOutcome:
             installed.append(signum)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             pass
+    failure: str | None = None
     try:
         await pipeline
     except asyncio.CancelledError:
         if not received:
             raise
         interrupted = received[0].name
+    except Exception as exc:  # a bug in a stage: keep what was collected, say so, fail
+        failure = f"{type(exc).__name__}: {exc}"
+        print(
+            f"linkcheck: internal error, the report is partial ({failure}); please report it",
+            file=sys.stderr,
+        )
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
-    report = build_report(collected, options, started=started, partial=interrupted is not None)
+    report = build_report(
+        collected,
+        options,
+        started=started,
+        partial=interrupted is not None or failure is not None,
+        failure=failure,
+    )
     paths = write_reports(report, options.output, options.formats)
     if interrupted is not None:
         code = EXIT_SIGTERM if interrupted == "SIGTERM" else EXIT_SIGINT
+    elif failure is not None:
+        code = EXIT_FINDINGS  # never a green run when a stage failed
     else:
         code = EXIT_FINDINGS if report.failed() else EXIT_OK
     return RunOutcome(report, tuple(paths), code, interrupted)
@@ -174,6 +190,7 @@ def build_report(
     *,
     started: str,
     partial: bool,
+    failure: str | None = None,
 ) -> Report:
     """The Report of what was collected: link findings computed, policy applied, sorted."""
     config = collected.config
@@ -203,6 +220,7 @@ def build_report(
             "pages_per_second": round(result.page_count / elapsed, 1) if elapsed else None,
             "requests": collected.requests,
             "offline": options.offline,
+            **({"internal_error": failure} if failure else {}),
         },
     )
 

@@ -213,3 +213,33 @@ class TestProgressDisplay:
 
         for flags in ({"quiet": True, "no_progress": False}, {"quiet": False, "no_progress": True}):
             assert cli.ProgressDisplay.for_args(argparse.Namespace(**flags)) is None
+
+
+def test_an_unwritable_output_folder_exits_2_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("version: 1\nsites:\n  en: {new: 'http://127.0.0.1:9/en/'}\n")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert cli.main(["check", str(cfg), "--offline", "-q", "-o", str(blocker / "out")]) == 2
+    assert "cannot write the reports" in capsys.readouterr().err
+
+
+def test_a_failing_stage_still_writes_a_partial_report_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in a stage is reported in one line, never a traceback, and never exits 0."""
+    import linkcheck.run
+
+    async def broken_crawl(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("stage bug")
+
+    monkeypatch.setattr(linkcheck.run, "crawl", broken_crawl)
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("version: 1\nsites:\n  en: {new: 'http://127.0.0.1:9/en/'}\n")
+    out = tmp_path / "out"
+    assert cli.main(["check", str(cfg), "-q", "-o", str(out)]) == 1
+    assert "internal error" in capsys.readouterr().err
+    report = load_report(out)
+    assert report["run"]["partial"] is True
