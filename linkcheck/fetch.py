@@ -35,7 +35,7 @@ from yarl import URL
 
 from linkcheck.config import Settings
 from linkcheck.model import Hop, Response
-from linkcheck.urls import UrlError, is_http, normalize
+from linkcheck.urls import UrlError, is_http, resolve
 
 __all__ = ["Fetcher", "decode_body"]
 
@@ -136,7 +136,7 @@ class _Answer:
 
     def location(self) -> str | None:
         for key, value in self.headers:
-            if key == "Location":
+            if key.lower() == "location":
                 return value
         return None
 
@@ -210,7 +210,7 @@ class Fetcher:
             if not follow or location is None or not 300 <= (answer.status or 0) < 400:
                 return self._response(url, current, answer, hops, started)
             try:
-                target = self._unmap(normalize(str(self._absolute(current, location))))
+                target = self._unmap(resolve(location, self._map(current)))
             except (UrlError, ValueError) as exc:
                 answer.error, answer.error_kind = f"bad Location header: {exc}", "protocol"
                 return self._response(url, current, answer, hops, started)
@@ -236,10 +236,6 @@ class Fetcher:
             current = target
 
     # ------------------------------------------------------------------ helpers
-
-    @staticmethod
-    def _absolute(base: str, location: str) -> URL:
-        return URL(base, encoded=True).join(URL(location.strip()))
 
     def _map(self, url: str) -> str:
         for source, target in self._remap:

@@ -349,3 +349,34 @@ class TestHostileServers:
         assert response.status is None
         assert response.error_kind in kinds
         assert connections >= 2  # retried (aiohttp may also retry a dropped connection)
+
+
+async def test_a_lower_case_raw_utf8_location_is_followed() -> None:
+    """`location:` in any case, with a raw UTF-8 Greek path, is one hop to the encoded URL."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                break
+            if head.startswith(b"GET /old "):
+                writer.write(
+                    b"HTTP/1.1 301 Moved\r\nlocation: /el/"
+                    + "άρθρα".encode()
+                    + b"/\r\ncontent-length: 0\r\n\r\n"
+                )
+            else:
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 2\r\n\r\nok"
+                )
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, Fetcher(FAST) as fetcher:
+        response = await fetcher.fetch(f"http://127.0.0.1:{port}/old")
+    assert response.status == 200
+    assert response.final_url == f"http://127.0.0.1:{port}/el/%CE%AC%CF%81%CE%B8%CF%81%CE%B1/"
+    assert len(response.hops) == 1
