@@ -366,8 +366,10 @@ class _Crawler:
         state.parsed += 1
         self.result.anchors[url] = page.ids
         follow = self._follow
+        unmap = self.fetcher.unmap if self.fetcher.remapped else None
         for link in page.links:
-            follow(link.url, url, link.fragment, link.element, depth + 1)
+            target = unmap(link.url) if unmap is not None else link.url
+            follow(target, url, link.fragment, link.element, depth + 1)
         self.result.pages[state.site.name].append(replace(page, links=()))
 
     async def _check(self, url: str, *, read_body: bool | None = None) -> None:

@@ -210,7 +210,7 @@ class Fetcher:
             if not follow or location is None or not 300 <= (answer.status or 0) < 400:
                 return self._response(url, current, answer, hops, started)
             try:
-                target = self._unmap(resolve(location, self._map(current)))
+                target = self.unmap(resolve(location, self._map(current)))
             except (UrlError, ValueError) as exc:
                 answer.error, answer.error_kind = f"bad Location header: {exc}", "protocol"
                 return self._response(url, current, answer, hops, started)
@@ -243,7 +243,13 @@ class Fetcher:
                 return target + url[len(source) :]
         return url
 
-    def _unmap(self, url: str) -> str:
+    @property
+    def remapped(self) -> bool:
+        """Whether `--remap` is in force (staging URLs may appear in pages)."""
+        return bool(self._remap)
+
+    def unmap(self, url: str) -> str:
+        """The configured (production) URL of a URL on a remapped staging copy."""
         for source, target in self._remap:
             if url.startswith(target):
                 return source + url[len(target) :]

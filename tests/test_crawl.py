@@ -247,3 +247,21 @@ class TestMoreLimits:
             config_for(tmp_path, site, extra_site=f"    seeds: ['{site.url('/feeds/map')}']\n"),
         )
         assert site.url("/en/hidden") in {p.url for p in result.pages["en"]}
+
+
+async def test_a_remapped_staging_copy_is_reported_with_production_urls(
+    aiohttp_server: ServerFactory, tmp_path: Path
+) -> None:
+    """Absolute links to the staging host found in pages read as production URLs."""
+    pages: dict[str, Page] = {"/en/": html("a")}
+    staging = await serve(aiohttp_server, pages)
+    pages["/en/a"] = html(staging.url("/en/b"))
+    pages["/en/b"] = html()
+    prod = "https://www.example.org/"
+    config = write_config(
+        tmp_path, f"version: 1\nsettings: {{retries: 0}}\nsites:\n  en: {{new: '{prod}en/'}}\n"
+    )
+    async with Fetcher(config.settings, remap=[(prod, staging.url("/"))]) as fetcher:
+        result = await crawl(config, fetcher)
+    assert sorted(p.url for p in result.pages["en"]) == [prod + "en/", prod + "en/a", prod + "en/b"]
+    assert all(url.startswith(prod) for url in result.responses)
