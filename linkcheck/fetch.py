@@ -71,9 +71,10 @@ class _HostLimiter:
 
     The rate is a sliding window over the start times of the last requests: with rate ≥ 1,
     at most floor(rate) starts in any one-second window; below 1, one start per 1/rate s.
+    A 429/503 with Retry-After pauses the whole host, not only the request that got it.
     """
 
-    __slots__ = ("_capacity", "_lock", "_starts", "_window", "slots")
+    __slots__ = ("_capacity", "_lock", "_starts", "_window", "paused_until", "slots")
 
     def __init__(self, per_host: int, rate: float) -> None:
         self.slots = asyncio.Semaphore(per_host)
@@ -83,6 +84,12 @@ class _HostLimiter:
             self._capacity, self._window = 1, 1.0 / rate
         self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
+        self.paused_until = 0.0
+        """Loop time before which no request starts (the host asked us to wait)."""
+
+    def pause(self, seconds: float) -> None:
+        until = asyncio.get_running_loop().time() + seconds
+        self.paused_until = max(self.paused_until, until)
 
     async def wait_turn(self) -> None:
         """Return when one more request may start without exceeding the rate."""
@@ -92,12 +99,15 @@ class _HostLimiter:
             now = loop.time()
             while starts and now - starts[0] >= self._window:
                 starts.popleft()
-            if len(starts) < self._capacity:
+            if len(starts) < self._capacity and now >= self.paused_until:
                 starts.append(now)
                 return
         async with self._lock:
             while True:
                 now = loop.time()
+                if now < self.paused_until:
+                    await asyncio.sleep(self.paused_until - now)
+                    continue
                 while starts and now - starts[0] >= self._window:
                     starts.popleft()
                 if len(starts) < self._capacity:
@@ -304,6 +314,8 @@ class Fetcher:
             async with limiter.slots, self._global:
                 await limiter.wait_turn()
                 answer = await self._exchange(target, method, read_body)
+            if answer.retry_after is not None and answer.status in (429, 503):
+                limiter.pause(answer.retry_after)
             if attempt >= settings.retries or not _retryable(answer):
                 return answer
             delay = answer.retry_after

@@ -380,3 +380,28 @@ async def test_a_lower_case_raw_utf8_location_is_followed() -> None:
     assert response.status == 200
     assert response.final_url == f"http://127.0.0.1:{port}/el/%CE%AC%CF%81%CE%B8%CF%81%CE%B1/"
     assert len(response.hops) == 1
+
+
+async def test_retry_after_pauses_the_whole_host(aiohttp_server: ServerFactory) -> None:
+    """After a 429 with Retry-After, no other request starts on that host before the delay."""
+    seen: list[tuple[str, float]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append((request.path, time.monotonic()))
+        if request.path == "/first" and len(seen) == 1:
+            return web.Response(status=429, headers={"Retry-After": "1"})
+        return web.Response(text="ok", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{name}", handler)
+    server = await aiohttp_server(app)
+    async with Fetcher(replace(FAST, retries=1)) as fetcher:
+        first = asyncio.create_task(fetcher.fetch(url_of(server, "/first")))
+        while not seen:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        second = await fetcher.fetch(url_of(server, "/second"))
+        assert (await first).status == 200
+    assert second.status == 200
+    refused_at = seen[0][1]
+    assert dict(seen)["/second"] - refused_at >= 0.9
