@@ -243,3 +243,58 @@ def test_a_failing_stage_still_writes_a_partial_report_and_fails(
     assert "internal error" in capsys.readouterr().err
     report = load_report(out)
     assert report["run"]["partial"] is True
+
+
+class TestPolicy:
+    """apply_policy: pure, over findings and settings."""
+
+    @staticmethod
+    def _settings(text: str, tmp_path: Path) -> Any:
+        from linkcheck.config import load_config
+
+        cfg = tmp_path / "p.yaml"
+        cfg.write_text(f"version: 1\nsettings: {text}\n", encoding="utf-8")
+        return load_config(cfg).settings
+
+    @pytest.mark.parametrize(
+        ("settings", "expected"),
+        [
+            ("{}", [("C100", "error", None)]),
+            ("{ignore: [C100]}", []),
+            ("{severity: {C100: info}}", [("C100", "info", None)]),
+            (
+                "{accept: [{code: C100, url: 'https://h/*', until: 2030-01-01, why: w}]}",
+                [("C100", "error", "accepted")],
+            ),
+            (
+                "{accept: [{code: '*', url: 'https://h/*', until: 2020-01-01, why: w}]}",
+                [("C100", "error", "accept_expired")],
+            ),
+            (
+                "{accept: [{code: C100, url: 'https://other/*', why: w}]}",
+                [("C100", "error", None)],
+            ),
+        ],
+        ids=["none", "ignore", "severity", "accepted", "expired", "other-url"],
+    )
+    def test_policy(
+        self, tmp_path: Path, settings: str, expected: list[tuple[str, str, str | None]]
+    ) -> None:
+        import datetime as dt
+
+        from linkcheck.findings import make_finding
+        from linkcheck.run import apply_policy
+
+        finding = make_finding("C100", "https://h/x", "answers 404", sources=["https://h/"])
+        out = apply_policy([finding], self._settings(settings, tmp_path), dt.date(2026, 1, 1))
+        got = [
+            (
+                f.code,
+                f.severity.value,
+                next((k for k in ("accepted", "accept_expired") if k in f.details), None),
+            )
+            for f in out
+        ]
+        assert got == expected
+        if expected and expected[0][2] == "accept_expired":
+            assert "acceptance expired on 2020-01-01" in out[0].message
