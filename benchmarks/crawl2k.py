@@ -3,6 +3,7 @@
     python benchmarks/crawl2k.py                 # linkcheck's crawl of 2,000 pages
     python benchmarks/crawl2k.py --baseline      # bare aiohttp + selectolax, for scale
     python benchmarks/crawl2k.py --profile       # cProfile of the crawl, top functions
+    python benchmarks/crawl2k.py --cli           # the whole `linkcheck check` under time -v
 
 The site is served by aiohttp.web in a separate process (so the crawler's CPU is its own):
 every page links 30 others (navigation, related articles, a few images and fragments), so
@@ -170,6 +171,33 @@ async def baseline_crawl(base: str, concurrency: int) -> tuple[int, int, float]:
     return pages, len(seen), time.perf_counter() - started
 
 
+def cli_run(base: str, concurrency: int, per_host: int) -> None:
+    """`linkcheck check` end to end (config, crawl, checks, reports) under /usr/bin/time -v."""
+    import re
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = Path(tmp) / "bench.yaml"
+        cfg.write_text(
+            "version: 1\n"
+            f"settings: {{concurrency: {concurrency}, per_host: {per_host}, rate: 1000000, "
+            "retries: 0, max_pages: 1000000}\n"
+            f"sites:\n  en: {{new: '{base}/en/'}}\n"
+        )
+        command = [sys.executable, "-m", "linkcheck", "check", str(cfg), "-q", "-o", tmp]
+        done = subprocess.run(
+            ["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False
+        )
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", done.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    print(done.stdout.strip())
+    took = wall.group(1) if wall else "?"
+    peak = int(rss.group(1)) / 1024 if rss else 0.0
+    print(
+        f"linkcheck check (whole run): exit {done.returncode}, wall {took}, peak RSS {peak:.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
@@ -178,6 +206,7 @@ def main() -> None:
     parser.add_argument("--per-host", type=int, default=16)
     parser.add_argument("--baseline", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--cli", action="store_true")
     args = parser.parse_args()
 
     port = free_port()
@@ -186,6 +215,9 @@ def main() -> None:
     try:
         wait_for(port)
         base = f"http://127.0.0.1:{port}"
+        if args.cli:
+            cli_run(base, args.concurrency, args.per_host)
+            return
         if args.baseline:
             coro = baseline_crawl(base, args.concurrency)
             label = "baseline aiohttp+selectolax"
