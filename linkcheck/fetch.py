@@ -170,7 +170,6 @@ class Fetcher:
             limit=settings.concurrency,
             limit_per_host=settings.per_host,
             ttl_dns_cache=300,
-            enable_cleanup_closed=False,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -178,7 +177,6 @@ class Fetcher:
             timeout=aiohttp.ClientTimeout(total=None),
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=True,
-            skip_auto_headers=(),
         )
         return self
 
@@ -347,7 +345,7 @@ class Fetcher:
                         )
                     if read_body and method != "HEAD" and _readable(answer.content_type):
                         await self._read(resp, answer)
-                    elif 300 <= resp.status < 400 or resp.status >= 400:
+                    elif method != "HEAD":
                         await self._drain(resp)
         except TimeoutError:
             answer.status, answer.error_kind = None, "timeout"
@@ -393,7 +391,8 @@ class Fetcher:
 
     @staticmethod
     async def _drain(resp: aiohttp.ClientResponse) -> None:
-        """Read a short body so the connection can be reused; close on a long one."""
+        """Read a short unread body (redirect, error page, small image) so the connection
+        can be reused; a long or unknown-length one closes the connection instead."""
         length = resp.content_length
         if length is not None and length <= _CHUNK:
             await resp.read()
