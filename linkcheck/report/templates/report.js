@@ -439,5 +439,6 @@
     });
   });
   show((location.hash || "#overview").slice(1));
+  document.body.dataset.readyMs = String(Math.round(performance.now()));
   document.body.dataset.ready = "1";
 }());
