@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from support.reports import sample_report
 
 from linkcheck.accept import apply_accepts, unused_accepts
 from linkcheck.config import Accept, Position
 from linkcheck.findings import make_finding
-from tests.support.reports import sample_report
 
 ARCHIVE = "https://old.example.org/en/News/2009/a.html"
 ENTRY = Accept(

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from support.browser import chromium, open_report, screenshot
+from support.reports import XSS_TITLE, XSS_URL, sample_report
 
 from linkcheck.findings import Severity, make_finding
 from linkcheck.report import Report
 from linkcheck.report.writers import write_reports
-from tests.support.browser import chromium, open_report, screenshot
-from tests.support.reports import XSS_TITLE, XSS_URL, sample_report
 
 pytestmark = pytest.mark.browser
 

@@ -9,11 +9,11 @@ import re
 from dataclasses import replace
 
 import pytest
+from support.reports import XSS_TITLE, XSS_URL, sample_report
 
 from linkcheck.findings import make_finding
 from linkcheck.report import RunSummary
 from linkcheck.report.html import embed_json, render_html
-from tests.support.reports import XSS_TITLE, XSS_URL, sample_report
 
 
 def _data(html: str) -> dict[str, object]:

@@ -7,11 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from support.reports import sample_report
 
 from linkcheck.findings import make_finding
 from linkcheck.report import Report
 from linkcheck.report.junit import write_junit
-from tests.support.reports import sample_report
 
 XSD = Path(__file__).parent / "data" / "junit-10.xsd"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from support.reports import sample_report
 
 from linkcheck.findings import make_finding
 from linkcheck.report.markdown import TOP, md_escape, render_markdown
-from tests.support.reports import sample_report
 
 
 def test_verdict_and_counts_come_first() -> None:

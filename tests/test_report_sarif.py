@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from support.reports import sample_report
 
 from linkcheck.findings import CATALOGUE, make_finding
 from linkcheck.report.sarif import file_position, sarif_document, write_sarif
-from tests.support.reports import sample_report
 
 
 def test_only_findings_with_a_file_line_become_results() -> None:

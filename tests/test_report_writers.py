@@ -8,10 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from support.reports import sample_report
 
 from linkcheck.findings import make_finding
 from linkcheck.report.writers import FILE_NAMES, write_reports
-from tests.support.reports import sample_report
 
 GONE = make_finding("C100", "https://inter.example.org/en/vanished/", "broken link: 410 Gone")
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from support.reports import sample_report
 
 from linkcheck.findings import make_finding
 from linkcheck.report import Report
@@ -17,7 +18,6 @@ from linkcheck.store import (
     state_path,
     with_history,
 )
-from tests.support.reports import sample_report
 
 BROKEN = make_finding("C100", "https://inter.example.org/en/gone/", "broken link: 404")
 
