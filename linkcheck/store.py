@@ -3,9 +3,10 @@
 Every run of `linkcheck check` records its summary and its findings, keyed by `finding_key`
 (a digest of what identifies the problem, stable across runs: the code, the URL and where it
 comes from, without line numbers that move when the map is edited). The next run of the same
-config compares its findings with the last complete run: findings not seen then are *new*,
-findings seen then and gone now are *fixed*. A partial (interrupted) run is recorded but is
-never the baseline, and reports no *fixed* (it did not look everywhere).
+config (and the same `--site` selection) compares its findings with the last complete run:
+findings not seen then are *new*, findings seen then and gone now are *fixed*. A partial
+(interrupted) run is recorded but is never the baseline, and reports no *fixed* (it did not
+look everywhere).
 
 The schema is versioned with `PRAGMA user_version`. History is a convenience, never a reason to
 lose a report: a corrupt file is moved aside and started afresh, a locked or newer-schema file
@@ -33,6 +34,7 @@ __all__ = [
     "HistoryStore",
     "StoreError",
     "finding_key",
+    "run_scope",
     "state_path",
     "with_history",
 ]
@@ -51,6 +53,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     config TEXT NOT NULL,
+    scope TEXT NOT NULL DEFAULT '',
     started TEXT NOT NULL,
     finished TEXT NOT NULL,
     partial INTEGER NOT NULL,
@@ -91,6 +94,12 @@ def finding_key(finding: Finding) -> str:
     other = finding.details.get("alternate") or finding.details.get("legacy") or ""
     text = "\0".join((finding.code, finding.url, anchor, str(other)))
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def run_scope(report: Report) -> str:
+    """The sites a run covered: a `--site en` run is compared only with `--site en` runs,
+    so the sites it skipped do not show up as fixed."""
+    return ",".join(sorted(site.name for site in report.sites))
 
 
 def _keyed(findings: Iterable[Finding]) -> dict[str, Finding]:
@@ -164,11 +173,11 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ reading
 
-    def _baseline(self, config: str) -> tuple[int, str] | None:
+    def _baseline(self, config: str, scope: str) -> tuple[int, str] | None:
         row = self._db.execute(
-            "SELECT id, started FROM runs WHERE config = ? AND partial = 0 "
+            "SELECT id, started FROM runs WHERE config = ? AND scope = ? AND partial = 0 "
             "ORDER BY id DESC LIMIT 1",
-            (config,),
+            (config, scope),
         ).fetchone()
         return None if row is None else (int(row[0]), str(row[1]))
 
@@ -197,7 +206,7 @@ class HistoryStore:
     def compare(self, report: Report) -> Comparison:
         """New and fixed findings of `report` against the last complete run of its config."""
         current = _keyed(report.findings)
-        baseline = self._baseline(report.config)
+        baseline = self._baseline(report.config, run_scope(report))
         if baseline is None:
             return Comparison((), (), self.history(report.config), None)
         run_id, started = baseline
@@ -214,10 +223,12 @@ class HistoryStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             cursor = db.execute(
-                "INSERT INTO runs (config, started, finished, partial, pages, links, errors, "
-                "warnings, infos, accepted, failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (config, scope, started, finished, partial, pages, links, "
+                "errors, warnings, infos, accepted, failed) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     report.config,
+                    run_scope(report),
                     report.started,
                     report.finished,
                     int(report.partial),

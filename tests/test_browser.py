@@ -84,6 +84,7 @@ def test_verdict_and_counts_are_shown(browser: Any, report_file: Path) -> None:
     assert page.locator("#count-accepted").inner_text() == "1"
     assert page.locator("#count-new").inner_text() == "2"
     assert events.errors == [] and events.console_errors == []
+    assert events.requests == [report_file.resolve().as_uri()]  # self-contained: nothing else
     screenshot(page, "report-overview.png")
 
 

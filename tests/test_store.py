@@ -146,3 +146,14 @@ def test_schema_version_is_recorded(tmp_path: Path) -> None:
 def test_default_state_file_is_in_the_output_folder(tmp_path: Path) -> None:
     assert state_path(tmp_path) == tmp_path / "linkcheck.sqlite"
     assert state_path(tmp_path, "x/y.db") == Path("x/y.db")
+
+
+def test_a_run_of_fewer_sites_is_compared_only_with_runs_of_the_same_sites(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    full = sample_report()
+    _run(full, path, "2026-11-25T00:00:00")
+    only_en = replace(full, sites=full.sites[:1], findings=full.findings[:1])
+    partial_scope = _run(only_en, path, "2026-11-26T00:00:00")
+    assert partial_scope.previous is None and partial_scope.fixed == ()
+    again = _run(full, path, "2026-11-27T00:00:00")
+    assert again.previous == "2026-11-25T00:00:00" and again.fixed == ()

@@ -20,9 +20,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 @dataclass
 class PageEvents:
-    """What the page did that a test must see: dialogs opened, script errors thrown."""
+    """What the page did that a test must see: dialogs opened, requests made, script errors."""
 
     dialogs: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
 
@@ -52,6 +53,7 @@ def open_report(browser: Any, path: Path) -> tuple[Any, PageEvents]:
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+    page.on("request", lambda request: events.requests.append(request.url))
     page.on("pageerror", lambda exc: events.errors.append(str(exc)))
     page.on(
         "console",
