@@ -40,6 +40,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 "coverage": s.coverage,
                 "pages": s.pages,
                 "links": s.links,
+                "new": s.new,
+                "legacy": s.legacy,
             }
             for s in report.sites
         ],
@@ -63,6 +65,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 "line": r.line,
                 "file": r.file,
                 "valid": r.valid,
+                "healthy": r.healthy,
                 "live": None
                 if r.live is None
                 else {
