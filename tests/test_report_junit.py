@@ -98,3 +98,13 @@ def test_characters_xml_forbids_do_not_break_the_file(tmp_path: Path, garbage: s
     finding = make_finding("C100", f"https://x.org/{garbage}", f"title {garbage}")
     root = _write(replace(sample_report(), findings=(finding,)), tmp_path)
     assert any("title" in (c.findtext("failure") or "") for c in root.iter("testcase"))
+
+
+def test_the_schema_rejects_a_suite_without_counts(tmp_path: Path) -> None:
+    """The validation above is not vacuous: a suite missing `tests` is refused."""
+    etree = pytest.importorskip("lxml.etree")
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    bad = etree.fromstring(
+        b'<testsuites><testsuite name="x" failures="0" errors="0"/></testsuites>'
+    )
+    assert not schema.validate(bad)

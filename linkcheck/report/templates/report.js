@@ -169,6 +169,10 @@
 
   Table.prototype.attachDetail = function (tr, row, span) {
     var detail = this.opts.detail;
+    tr.tabIndex = 0;
+    tr.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); tr.click(); }
+    });
     tr.addEventListener("click", function (event) {
       if (event.target instanceof HTMLAnchorElement) { return; }
       var open = tr.nextSibling;
