@@ -71,3 +71,14 @@ def test_each_writer_survives_an_empty_run(tmp_path: Path, name: str) -> None:
     empty = sample_report(findings=(), pairs=(), redirects=(), sites=(), stats={})
     [path] = write_reports(empty, tmp_path, [name])
     assert path.exists()
+
+
+def test_report_json_lists_the_changes_since_the_previous_run(tmp_path: Path) -> None:
+    state = tmp_path / "s.sqlite"
+    base = sample_report()
+    write_reports(replace(base, started="2026-11-25T00:00:00"), tmp_path, ["json"], state=state)
+    later = replace(base, started="2026-11-26T00:00:00", findings=(*base.findings, GONE))
+    write_reports(later, tmp_path, ["json"], state=state)
+    changes = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["changes"]
+    assert changes["previous"] == "2026-11-25T00:00:00"
+    assert [f["url"] for f in changes["new"]] == [GONE.url] and changes["fixed"] == []

@@ -46,6 +46,11 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             for s in report.sites
         ],
         "findings": [f.to_json() for f in report.findings],
+        "changes": {
+            "previous": report.previous,
+            "new": [f.to_json() for f in report.new],
+            "fixed": [f.to_json() for f in report.fixed],
+        },
         "pairs": [
             {
                 "site": p.site,
