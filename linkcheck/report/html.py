@@ -182,7 +182,7 @@ def _site_rows(report: Report, index: SiteIndex, sites_of: Sequence[str]) -> lis
                 "redirects_broken": redirects_total - redirects_ok,
                 "errors": severity_by_site.get(summary.name, Counter())["error"],
                 "warnings": severity_by_site.get(summary.name, Counter())["warning"],
-                "codes": sorted(by_site.get(summary.name, Counter()).items()),
+                **_top_codes(by_site.get(summary.name, Counter())),
             }
         )
     others = by_site.get("")
@@ -201,10 +201,19 @@ def _site_rows(report: Report, index: SiteIndex, sites_of: Sequence[str]) -> lis
                 "redirects_broken": live.get("", Counter())["broken"],
                 "errors": severity_by_site.get("", Counter())["error"],
                 "warnings": severity_by_site.get("", Counter())["warning"],
-                "codes": sorted(others.items()),
+                **_top_codes(others),
             }
         )
     return rows
+
+
+SITE_CODES = 8
+"""Codes listed per site in the overview (the most frequent); the codes table has them all."""
+
+
+def _top_codes(counts: Counter[str]) -> dict[str, Any]:
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:SITE_CODES]
+    return {"codes": top, "more_codes": max(0, len(counts) - SITE_CODES)}
 
 
 def _codes(report: Report) -> list[dict[str, Any]]:
