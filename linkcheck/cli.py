@@ -337,6 +337,7 @@ def run_options(args: argparse.Namespace, config: str) -> RunOptions:
             "retries": args.retries,
         },
         remap=tuple(args.remap),
+        state=getattr(args, "state", None),
     )
 
 
