@@ -377,6 +377,11 @@ def print_summary(
     errors, warnings, infos = (report.count(s) for s in Severity)
     accepted = f" ({report.accepted} accepted)" if report.accepted else ""
     print(f"findings: {errors} errors, {warnings} warnings, {infos} infos{accepted}", file=out)
+    if report.previous:
+        print(
+            f"since the run of {report.previous}: {len(report.new)} new, {len(report.fixed)} fixed",
+            file=out,
+        )
     if not quiet:
         codes = Counter((f.code, f.severity.value) for f in report.findings)
         for (code, severity), number in sorted(codes.items()):

@@ -316,3 +316,19 @@ async def test_the_next_run_reports_what_was_fixed(
     second = load_report(out)["changes"]
     assert second["previous"] is not None
     assert [f["code"] for f in second["fixed"]] == ["C100"]
+
+
+def test_the_summary_says_what_changed_since_the_previous_run() -> None:
+    import io
+
+    from linkcheck.findings import make_finding
+    from linkcheck.report import Report
+    from linkcheck.run import RunOutcome
+
+    gone = make_finding("C100", "https://h/x", "answers 404")
+    report = Report(
+        "0", "t0", "t1", "cfg", False, 1, 1, (), fixed=(gone,), previous="2026-01-01T00:00:00"
+    )
+    stream = io.StringIO()
+    cli.print_summary(RunOutcome(report, (), 0), stream=stream)
+    assert "since the run of 2026-01-01T00:00:00: 0 new, 1 fixed" in stream.getvalue()
