@@ -373,9 +373,17 @@ class _Crawler:
         self.result.pages[state.site.name].append(replace(page, links=()))
 
     async def _check(self, url: str, *, read_body: bool | None = None) -> None:
+        """Fetch a URL that is not crawled. On the configured hosts its body is read (ids
+        for fragments); elsewhere a HEAD, then a GET if the server refuses or botches HEAD."""
+        configured = _netloc(url) in self.hosts
         if read_body is None:
-            read_body = _netloc(url) in self.hosts
-        response = await self.fetcher.fetch(url, read_body=read_body)
+            read_body = configured
+        if configured:
+            response = await self.fetcher.fetch(url, read_body=read_body)
+        else:
+            response = await self.fetcher.fetch(url, method="HEAD", read_body=False)
+            if response.status is not None and response.status >= 400:
+                response = await self.fetcher.fetch(url, read_body=False)
         self._record(url, response)
         if response.text is not None and response.ok and response.is_html:
             with contextlib.suppress(Exception):  # hostile markup must not stop the crawl

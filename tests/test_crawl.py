@@ -265,3 +265,26 @@ async def test_a_remapped_staging_copy_is_reported_with_production_urls(
         result = await crawl(config, fetcher)
     assert sorted(p.url for p in result.pages["en"]) == [prod + "en/", prod + "en/a", prod + "en/b"]
     assert all(url.startswith(prod) for url in result.responses)
+
+
+async def test_external_links_are_checked_with_head_then_get_when_head_is_refused(
+    aiohttp_server: ServerFactory, tmp_path: Path
+) -> None:
+    from aiohttp import web
+
+    methods: list[tuple[str, str]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        methods.append((request.method, request.path))
+        if request.path == "/no-head" and request.method == "HEAD":
+            return web.Response(status=405)
+        return web.Response(text="ok", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    other = await aiohttp_server(app)
+    ok, no_head = str(other.make_url("/ok")), str(other.make_url("/no-head"))
+    site = await serve(aiohttp_server, {"/en/": html(ok, no_head)})
+    result = await run_crawl(tmp_path, config_for(tmp_path, site, "check_external: true"))
+    assert sorted(methods) == [("GET", "/no-head"), ("HEAD", "/no-head"), ("HEAD", "/ok")]
+    assert result.responses[ok].status == 200 and result.responses[no_head].status == 200
