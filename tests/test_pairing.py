@@ -1,0 +1,307 @@
+"""Pairing upgraded pages with their legacy counterparts: L200-L205.
+
+The pure part is tested over records; `TestPairSite` runs `pair_site` with the real Fetcher
+against real aiohttp servers on 127.0.0.1, one test per code.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from linkcheck.config import Counterpart, LegacyPattern, Site
+from linkcheck.model import Hop, Page, Response
+from linkcheck.pairing import (
+    LegacyPage,
+    Named,
+    Probe,
+    is_home,
+    judge,
+    legacy_page,
+    name_counterpart,
+    naming_findings,
+    pattern_url,
+    probe_url,
+    redirects_back,
+    upgraded_pages,
+)
+from linkcheck.urls import normalize
+
+NEW = "http://127.0.0.1:9001/en/"
+OLD = "http://127.0.0.1:9002/en/"
+ARTICLE = "The city council met on Tuesday evening to discuss the new market square. " * 2
+
+
+def site(
+    *,
+    selector: str | None = ".old-pages a",
+    pattern: tuple[str, str] | None = None,
+    upgraded: str | None = "^/en/articles/",
+    legacy: str | None = OLD,
+    new: str = NEW,
+    min_similarity: float = 0.5,
+) -> Site:
+    return Site(
+        name="en",
+        new=new,
+        legacy=legacy,
+        upgraded=re.compile(upgraded) if upgraded else None,
+        counterpart=Counterpart(
+            selector=selector,
+            pattern=LegacyPattern(re.compile(pattern[0]), pattern[1]) if pattern else None,
+            min_similarity=min_similarity,
+        ),
+    )
+
+
+def page(path: str = "/en/articles/meeting/", notice: str | None = None, **kw: str) -> Page:
+    return Page(
+        url=normalize("http://127.0.0.1:9001" + path),
+        title=kw.get("title", "Council meeting"),
+        text=kw.get("text", ARTICLE),
+        lang=kw.get("lang", "en"),
+        notice=notice,
+    )
+
+
+def old_html(title: str, text: str, lang: str = "en") -> str:
+    return (
+        f'<html lang="{lang}"><head><title>{title}</title></head><body><table><tr><td>Menu'
+        f'</td><td><div id="content"><h2>{title}</h2><p>{text}</p></div></td></tr></table>'
+        "</body></html>"
+    )
+
+
+def answer(
+    url: str,
+    status: int | None = 200,
+    *,
+    html: str | None = None,
+    hops: tuple[Hop, ...] = (),
+    error_kind: str | None = None,
+) -> LegacyPage:
+    text = html if html is not None else old_html("Council meeting - Archive", ARTICLE)
+    final = hops[-1].location if hops else url
+    return legacy_page(
+        Response(
+            url=url,
+            final_url=final,
+            status=status,
+            hops=hops,
+            content_type="text/html" if status else "",
+            text=text if status else None,
+            size=len(text.encode()),
+            error="refused" if error_kind else None,
+            error_kind=error_kind,
+        )
+    )
+
+
+def codes(findings: list) -> list[str]:  # type: ignore[type-arg]
+    return [f.code for f in findings]
+
+
+class TestNaming:
+    def test_upgraded_pages_follow_the_pattern_and_the_scope(self) -> None:
+        pages = [
+            page("/en/articles/a/"),
+            page("/en/"),
+            page("/en/articles/a/"),
+            Page("http://127.0.0.1:9999/en/articles/x/"),
+        ]
+        assert [p.url for p in upgraded_pages(site(), pages)] == [pages[0].url]
+
+    def test_without_upgraded_pattern_every_page_of_the_site_counts(self) -> None:
+        pages = [page("/en/articles/a/"), page("/en/")]
+        assert len(upgraded_pages(site(upgraded=None), pages)) == 2
+
+    def test_upgraded_matches_the_decoded_greek_path(self) -> None:
+        greek = site(upgraded="^/el/άρθρα/", new="http://127.0.0.1:9001/el/")
+        pages = [page("/el/%CE%AC%CF%81%CE%B8%CF%81%CE%B1/x/"), page("/el/news/")]
+        assert len(upgraded_pages(greek, pages)) == 1
+
+    @pytest.mark.parametrize(
+        ("template", "expected"),
+        [
+            ("/en/News/{slug}.html", "http://127.0.0.1:9002/en/News/meeting.html"),
+            ("News/{1}.html", "http://127.0.0.1:9002/en/News/meeting.html"),
+            ("https://old.example.org/{slug}", "https://old.example.org/meeting"),
+        ],
+    )
+    def test_pattern_templates_resolve_against_the_legacy_origin(
+        self, template: str, expected: str
+    ) -> None:
+        s = site(pattern=(r"^/en/articles/(?P<slug>[^/]+)/$", template))
+        assert pattern_url(s, page().url) == expected
+
+    def test_pattern_with_greek_groups_gives_an_encoded_url(self) -> None:
+        s = site(
+            new="http://127.0.0.1:9001/el/",
+            upgraded=None,
+            pattern=(r"^/el/άρθρα/(?P<slug>[^/]+)/$", "/el/αρχείο/{slug}.html"),
+        )
+        url = pattern_url(s, normalize("http://127.0.0.1:9001/el/άρθρα/θέατρο/"))
+        assert url == normalize("http://127.0.0.1:9002/el/αρχείο/θέατρο.html")
+
+    def test_pattern_naming_an_unknown_group_gives_nothing(self) -> None:
+        s = site(pattern=(r"^/en/articles/(?P<slug>[^/]+)/$", "/en/{nope}.html"))
+        assert pattern_url(s, page().url) is None
+
+    def test_l200_when_no_notice_and_no_pattern(self) -> None:
+        named = name_counterpart(site(), page())
+        findings = naming_findings(site(), named)
+        assert codes(findings) == ["L200"]
+        assert findings[0].url == page().url
+        assert findings[0].details["legacy"] is None
+
+    def test_pattern_alone_names_a_counterpart(self) -> None:
+        s = site(pattern=(r"^/en/articles/(?P<slug>[^/]+)/$", "/en/News/{slug}.html"))
+        named = name_counterpart(s, page())
+        assert named.legacy == "http://127.0.0.1:9002/en/News/meeting.html"
+        assert naming_findings(s, named) == []
+
+    def test_l205_when_notice_and_pattern_disagree(self) -> None:
+        s = site(pattern=(r"^/en/articles/(?P<slug>[^/]+)/$", "/en/News/{slug}.html"))
+        named = name_counterpart(s, page(notice="http://127.0.0.1:9002/en/News/2018.html"))
+        findings = naming_findings(s, named)
+        assert codes(findings) == ["L205"]
+        assert findings[0].details["legacy"] == "http://127.0.0.1:9002/en/News/2018.html"
+        assert named.legacy == named.notice
+
+    def test_notice_and_pattern_agreeing_in_another_spelling(self) -> None:
+        s = site(pattern=(r"^/en/articles/(?P<slug>[^/]+)/$", "/en/News/{slug}.html"))
+        named = name_counterpart(s, page(notice="http://127.0.0.1:9002/en/News/./meeting.html"))
+        assert naming_findings(s, named) == []
+
+
+LEGACY = "http://127.0.0.1:9002/en/News/meeting.html"
+UPGRADED = normalize("http://127.0.0.1:9001/en/articles/meeting/")
+
+
+def named(legacy: str | None = LEGACY) -> Named:
+    return Named(UPGRADED, legacy, None)
+
+
+class TestJudge:
+    def test_a_genuine_old_version_is_healthy(self) -> None:
+        record, findings = judge(site(), page(), named(), answer(LEGACY))
+        assert findings == []
+        assert record.healthy and record.status == 200
+        assert record.similarity is not None and record.similarity > 0.8
+
+    def test_l200_record_has_no_legacy(self) -> None:
+        record, findings = judge(site(), page(), named(None), None)
+        assert codes(findings) == ["L200"]
+        assert record.legacy is None and not record.healthy
+
+    @pytest.mark.parametrize(
+        ("status", "error_kind"), [(404, None), (500, None), (410, None), (None, "connect")]
+    )
+    def test_l201_when_the_legacy_page_does_not_answer_2xx(
+        self, status: int | None, error_kind: str | None
+    ) -> None:
+        record, findings = judge(
+            site(), page(), named(), answer(LEGACY, status, error_kind=error_kind)
+        )
+        assert codes(findings) == ["L201"]
+        assert findings[0].url == UPGRADED and findings[0].details["legacy"] == LEGACY
+        assert record.status == status and not record.healthy
+
+    @pytest.mark.parametrize(
+        "location",
+        [
+            "http://127.0.0.1:9002/",
+            "http://127.0.0.1:9002/en/",
+            "http://127.0.0.1:9002/en/index.html",
+        ],
+    )
+    def test_l202_when_sent_to_a_home_page(self, location: str) -> None:
+        hops = (Hop(LEGACY, 302, location),)
+        _, findings = judge(site(), page(), named(), answer(LEGACY, hops=hops))
+        assert codes(findings) == ["L202"]
+        assert findings[0].details["kind"] == "home"
+
+    def test_redirect_to_another_archive_page_is_not_a_home_page(self) -> None:
+        hops = (Hop(LEGACY, 301, "http://127.0.0.1:9002/en/News/2018/meeting.html"),)
+        _, findings = judge(site(), page(), named(), answer(LEGACY, hops=hops))
+        assert findings == []
+
+    def test_l202_when_alike_to_the_hosts_answer_for_a_missing_url(self) -> None:
+        sorry = old_html("Archive", "Sorry, we have lost this one. Try the search box.")
+        probe_at = "http://127.0.0.1:9002/en/linkcheck-probe-x.html"
+        probe = Probe(probe_at, answer(probe_at, html=sorry))
+        _, findings = judge(site(), page(), named(), answer(LEGACY, html=sorry), probe)
+        assert codes(findings) == ["L202"]
+        assert findings[0].details["kind"] == "probe"
+
+    def test_l202_when_it_says_not_found_in_its_language(self) -> None:
+        text = old_html("Δεν βρέθηκε", "Η σελίδα που ζητήσατε δεν βρέθηκε.", "el")
+        _, findings = judge(site(), page(lang="el"), named(), answer(LEGACY, html=text))
+        assert codes(findings) == ["L202"]
+        assert findings[0].details["kind"] == "phrase"
+
+    def test_an_article_about_missing_things_is_not_a_soft_404(self) -> None:
+        """The phrase alone does not condemn a page that matches the upgraded article."""
+        text = "The report on lost property not found by the police. " * 3
+        upgraded = page(title="Lost property not found", text=text)
+        legacy = answer(LEGACY, html=old_html("Lost property not found", text))
+        _, findings = judge(site(), upgraded, named(), legacy)
+        assert findings == []
+
+    def test_a_soft_404_host_does_not_condemn_its_real_pages(self) -> None:
+        sorry = old_html("Archive", "Sorry, we have lost this one.")
+        probe_at = "http://127.0.0.1:9002/en/linkcheck-probe-x.html"
+        probe = Probe(probe_at, answer(probe_at, html=sorry))
+        _, findings = judge(site(), page(), named(), answer(LEGACY), probe)
+        assert findings == []
+
+    def test_l203_when_the_legacy_page_is_another_article(self) -> None:
+        other = old_html("Tram line seven", "Tram line seven takes a detour through the east.")
+        record, findings = judge(site(), page(), named(), answer(LEGACY, html=other))
+        assert codes(findings) == ["L203"]
+        assert record.similarity is not None and record.similarity < 0.5
+        assert findings[0].details["similarity"] == record.similarity
+
+    def test_l203_threshold_comes_from_the_site(self) -> None:
+        half = old_html("Council meeting", "The city council met on Tuesday. Other words here.")
+        _, strict = judge(site(min_similarity=0.95), page(), named(), answer(LEGACY, html=half))
+        _, lenient = judge(site(min_similarity=0.05), page(), named(), answer(LEGACY, html=half))
+        assert codes(strict) == ["L203"] and lenient == []
+
+    def test_l204_when_the_legacy_url_redirects_back(self) -> None:
+        hops = (Hop(LEGACY, 301, UPGRADED),)
+        record, findings = judge(site(), page(), named(), answer(LEGACY, hops=hops))
+        assert codes(findings) == ["L204"]
+        assert findings[0].details["hops"] == [str(hops[0])]
+        assert not record.healthy
+
+    def test_l204_even_when_the_loop_is_cut_by_the_fetcher(self) -> None:
+        hops = (Hop(LEGACY, 301, UPGRADED + "#top"), Hop(UPGRADED, 301, LEGACY))
+        legacy = answer(LEGACY, None, hops=hops, error_kind="loop")
+        _, findings = judge(site(), page(), named(), legacy)
+        assert codes(findings) == ["L204"]
+
+    def test_robots_excluded_counterpart_is_not_called_broken(self) -> None:
+        _, findings = judge(site(), page(), named(), answer(LEGACY, None, error_kind="robots"))
+        assert codes(findings) == ["C106"]
+
+
+class TestHelpers:
+    def test_probe_url_stays_in_the_archive_folder_with_the_same_extension(self) -> None:
+        assert (
+            probe_url(site(), LEGACY, "abc") == "http://127.0.0.1:9002/en/linkcheck-probe-abc.html"
+        )
+
+    def test_probe_url_outside_the_legacy_prefix_goes_to_the_root(self) -> None:
+        url = probe_url(site(), "http://127.0.0.1:9003/old/x/", "abc")
+        assert url == "http://127.0.0.1:9003/linkcheck-probe-abc/"
+
+    def test_redirects_back_ignores_fragments_and_spelling(self) -> None:
+        response = Response(LEGACY, UPGRADED, 200, (Hop(LEGACY, 301, UPGRADED + "#x"),))
+        assert redirects_back(response, UPGRADED)
+        assert not redirects_back(Response(UPGRADED, UPGRADED, 200), UPGRADED)
+
+    def test_a_home_page_named_directly_is_not_a_redirect_to_home(self) -> None:
+        home = "http://127.0.0.1:9002/en/"
+        assert not is_home(site(), Response(home, home, 200))
