@@ -7,10 +7,15 @@ against real aiohttp servers on 127.0.0.1, one test per code.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
-from linkcheck.config import Counterpart, LegacyPattern, Site
+from linkcheck.config import Counterpart, LegacyPattern, Settings, Site
+from linkcheck.fetch import Fetcher
+from linkcheck.findings import Finding
 from linkcheck.model import Hop, Page, Response
 from linkcheck.pairing import (
     LegacyPage,
@@ -21,12 +26,16 @@ from linkcheck.pairing import (
     legacy_page,
     name_counterpart,
     naming_findings,
+    pair_site,
     pattern_url,
     probe_url,
     redirects_back,
     upgraded_pages,
 )
+from linkcheck.report import PairRecord
 from linkcheck.urls import normalize
+
+ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 
 NEW = "http://127.0.0.1:9001/en/"
 OLD = "http://127.0.0.1:9002/en/"
@@ -98,7 +107,7 @@ def answer(
     )
 
 
-def codes(findings: list) -> list[str]:  # type: ignore[type-arg]
+def codes(findings: list[Finding]) -> list[str]:
     return [f.code for f in findings]
 
 
@@ -305,3 +314,177 @@ class TestHelpers:
     def test_a_home_page_named_directly_is_not_a_redirect_to_home(self) -> None:
         home = "http://127.0.0.1:9002/en/"
         assert not is_home(site(), Response(home, home, 200))
+
+
+# --------------------------------------------------------------------------- against servers
+
+ServerSpec = dict[str, tuple[int, str, str]]
+"""path → (status, body or Location, content type)."""
+
+
+def legacy_app(spec: ServerSpec, *, soft_404: str | None = None) -> web.Application:
+    """A server for both sites: upgraded pages under /en/, the archive under /old/en/."""
+
+    async def handle(request: web.Request) -> web.Response:
+        path = request.path
+        if path == "/robots.txt":
+            return web.Response(text="User-agent: *\nAllow: /\n")
+        if path in spec:
+            status, body, content_type = spec[path]
+            if 300 <= status < 400:
+                return web.Response(status=status, headers={"Location": body})
+            return web.Response(
+                status=status, body=body.encode(), headers={"Content-Type": content_type}
+            )
+        if soft_404 is not None and path.startswith("/old/"):
+            return web.Response(text=soft_404, content_type="text/html")
+        return web.Response(status=404, text="<title>Not found</title>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
+
+
+class Served:
+    """The site under test on a live server, and pair_site run against it."""
+
+    def __init__(self, server: TestServer, *, pattern: tuple[str, str] | None = None) -> None:
+        self.origin = str(server.make_url("/")).rstrip("/")
+        self.site = site(new=self.origin + "/en/", legacy=self.origin + "/old/en/", pattern=pattern)
+
+    def url(self, path: str) -> str:
+        return normalize(self.origin + path)
+
+    def page(self, path: str, notice: str | None, **kw: str) -> Page:
+        return Page(
+            url=self.url(path),
+            title=kw.get("title", "Council meeting"),
+            text=kw.get("text", ARTICLE),
+            lang=kw.get("lang", "en"),
+            notice=self.url(notice) if notice else None,
+        )
+
+    async def pair(self, pages: list[Page]) -> tuple[list[PairRecord], list[Finding]]:
+        settings = Settings(retries=0, timeout=5, rate=1000)
+        async with Fetcher(settings) as fetcher:
+            return await pair_site(self.site, pages, fetcher, probe_token="t0k")
+
+
+GOOD = old_html("Council meeting - Archive", ARTICLE)
+HTML = "text/html; charset=utf-8"
+
+
+class TestPairSite:
+    async def test_l200_page_without_notice(self, aiohttp_server: ServerFactory) -> None:
+        served = Served(await aiohttp_server(legacy_app({})))
+        records, findings = await served.pair([served.page("/en/articles/a/", None)])
+        assert codes(findings) == ["L200"]
+        assert records[0].legacy is None
+
+    async def test_l201_legacy_page_missing(self, aiohttp_server: ServerFactory) -> None:
+        served = Served(await aiohttp_server(legacy_app({})))
+        records, findings = await served.pair([served.page("/en/articles/a/", "/old/en/a.html")])
+        assert codes(findings) == ["L201"]
+        assert findings[0].url == served.url("/en/articles/a/")
+        assert findings[0].details["legacy"] == served.url("/old/en/a.html")
+        assert records[0].status == 404
+
+    async def test_l201_legacy_host_down(self, aiohttp_server: ServerFactory) -> None:
+        served = Served(await aiohttp_server(legacy_app({})))
+        dead = normalize("http://127.0.0.1:9/old/en/a.html")  # discard port: refused
+        page = Page(served.url("/en/articles/a/"), "Council meeting", ARTICLE, "en", notice=dead)
+        records, findings = await served.pair([page])
+        assert codes(findings) == ["L201"]
+        assert records[0].status is None
+
+    async def test_l202_soft_404_host(self, aiohttp_server: ServerFactory) -> None:
+        sorry = old_html("Page introuvable", "Désolé, la page demandée est introuvable.", "fr")
+        app = legacy_app({"/old/en/b.html": (200, GOOD, HTML)}, soft_404=sorry)
+        served = Served(await aiohttp_server(app))
+        pages = [
+            served.page("/en/articles/a/", "/old/en/lost.html"),
+            served.page("/en/articles/b/", "/old/en/b.html"),
+        ]
+        records, findings = await served.pair(pages)
+        assert [(f.code, f.url) for f in findings] == [("L202", pages[0].url)]
+        assert records[0].status == 200 and not records[0].healthy
+        assert records[1].healthy
+
+    async def test_l202_redirect_to_home(self, aiohttp_server: ServerFactory) -> None:
+        app = legacy_app(
+            {"/old/en/a.html": (302, "/old/en/", ""), "/old/en/": (200, "<p>Archive</p>", HTML)}
+        )
+        served = Served(await aiohttp_server(app))
+        _, findings = await served.pair([served.page("/en/articles/a/", "/old/en/a.html")])
+        assert codes(findings) == ["L202"]
+        assert findings[0].details["kind"] == "home"
+
+    async def test_l203_other_article(self, aiohttp_server: ServerFactory) -> None:
+        other = old_html("Tram line seven", "Tram line seven takes a detour through the east.")
+        served = Served(await aiohttp_server(legacy_app({"/old/en/a.html": (200, other, HTML)})))
+        records, findings = await served.pair([served.page("/en/articles/a/", "/old/en/a.html")])
+        assert codes(findings) == ["L203"]
+        assert records[0].similarity is not None and records[0].similarity < 0.5
+
+    async def test_l204_redirect_back(self, aiohttp_server: ServerFactory) -> None:
+        app = legacy_app(
+            {
+                "/old/en/a.html": (301, "/en/articles/a/", ""),
+                "/en/articles/a/": (200, "<title>Council meeting</title>", HTML),
+            }
+        )
+        served = Served(await aiohttp_server(app))
+        _, findings = await served.pair([served.page("/en/articles/a/", "/old/en/a.html")])
+        assert codes(findings) == ["L204"]
+
+    async def test_l205_notice_and_pattern_disagree(self, aiohttp_server: ServerFactory) -> None:
+        app = legacy_app({"/old/en/2018-a.html": (200, GOOD, HTML)})
+        pattern = (r"^/en/articles/(?P<slug>[^/]+)/$", "/old/en/{slug}.html")
+        served = Served(await aiohttp_server(app), pattern=pattern)
+        records, findings = await served.pair(
+            [served.page("/en/articles/a/", "/old/en/2018-a.html")]
+        )
+        assert codes(findings) == ["L205"]
+        assert records[0].legacy == served.url("/old/en/2018-a.html")
+
+    async def test_greek_page_in_iso_8859_7_declared_in_meta(
+        self, aiohttp_server: ServerFactory
+    ) -> None:
+        """A legacy page whose charset is only in <meta> is decoded and matched."""
+        title, text = (
+            "Το θέατρο ανοίγει ξανά",
+            "Το δημοτικό θέατρο ανοίγει ξανά μετά από δύο χρόνια.",
+        )
+        body = (
+            '<html lang="el"><head><meta http-equiv="Content-Type" '
+            'content="text/html; charset=iso-8859-7">'
+            f"<title>{title}</title></head><body><p>{text}</p></body></html>"
+        )
+
+        async def old(request: web.Request) -> web.Response:
+            return web.Response(
+                body=body.encode("iso-8859-7"), headers={"Content-Type": "text/html"}
+            )
+
+        app = legacy_app({})
+        app.router.add_get("/old/el/θέατρο.html", old)
+        served = Served(await aiohttp_server(app))
+        page = served.page("/en/articles/a/", "/old/el/θέατρο.html", title=title, text=text)
+        records, findings = await served.pair([page])
+        assert findings == []
+        assert records[0].similarity is not None and records[0].similarity > 0.9
+
+    async def test_each_legacy_url_is_fetched_once(self, aiohttp_server: ServerFactory) -> None:
+        hits: list[str] = []
+
+        async def count(request: web.Request) -> web.Response:
+            hits.append(request.path)
+            return web.Response(text=GOOD, content_type="text/html")
+
+        app = web.Application()
+        app.router.add_get("/old/en/a.html", count)
+        served = Served(await aiohttp_server(app))
+        pages = [served.page(f"/en/articles/{n}/", "/old/en/a.html") for n in "xyz"]
+        records, _ = await served.pair(pages)
+        assert len(records) == 3
+        assert hits.count("/old/en/a.html") == 1
