@@ -22,7 +22,7 @@ import asyncio
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from selectolax.lexbor import LexborHTMLParser
@@ -70,6 +70,8 @@ PHRASE_MAX_TERMS = 120
 """A "not found" phrase outside the title counts only on pages with fewer distinct terms."""
 PHRASE_MAX_SIMILARITY = 0.6
 """A page this alike to the upgraded page is the real article, whatever phrase it contains."""
+MAX_DIGEST_CHARS = 16_000
+"""Title and text kept per legacy page for the comparison (the start of an article)."""
 _HOME_FILES = ("", "index.html", "index.htm", "index.php", "default.htm", "default.aspx")
 _TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
 _MAIN_SELECTORS = ("main", "article", "[role=main]", "#content", "body")
@@ -174,6 +176,15 @@ def name_counterpart(site: Site, page: Page) -> Named:
 
 def naming_findings(site: Site, named: Named) -> list[Finding]:
     """L200 when nothing names a counterpart; L205 when notice and pattern disagree."""
+    if named.legacy is not None and named.legacy == named.page:
+        return [
+            make_finding(
+                "L200",
+                named.page,
+                "upgraded page names itself as its legacy counterpart",
+                legacy=named.legacy,
+            )
+        ]
     if named.legacy is None:
         how = []
         if site.counterpart is not None and site.counterpart.selector:
@@ -236,15 +247,19 @@ def digest_html(html: str) -> tuple[TextDigest, str]:
         if main is not None:
             text = " ".join(main.text(separator=" ").split())
             break
-    return TextDigest(title, text), lang
+    return TextDigest(title[:MAX_DIGEST_CHARS], text[:MAX_DIGEST_CHARS]), lang
 
 
 def legacy_page(response: Response) -> LegacyPage:
-    """Wrap a response, digesting its body when it is HTML that was read."""
+    """Wrap a response, digesting its body when it is HTML that was read.
+
+    The body itself is dropped: a site's pairs keep digests only, so memory grows with the
+    number of pages, not with their size.
+    """
     if response.text is None or not response.is_html:
-        return LegacyPage(response, None)
+        return LegacyPage(replace(response, text=None), None)
     digest, lang = digest_html(response.text)
-    return LegacyPage(response, digest, lang)
+    return LegacyPage(replace(response, text=None), digest, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,7 +399,7 @@ def judge(
     `legacy` is the fetched counterpart (None only when nothing is named).
     """
     findings = naming_findings(site, named)
-    if named.legacy is None or legacy is None:
+    if named.legacy is None or legacy is None or named.legacy == page.url:
         return _record(site, named, None, None, False), findings
     response = legacy.response
     url = named.legacy
@@ -489,17 +504,18 @@ async def pair_site(
     upgraded = upgraded_pages(site, pages)
     named = [name_counterpart(site, page) for page in upgraded]
     urls = list(dict.fromkeys(n.legacy for n in named if n.legacy is not None))
-    responses = await asyncio.gather(*(fetcher.fetch(url) for url in urls))
-    legacy = {url: legacy_page(response) for url, response in zip(urls, responses, strict=True)}
+
+    async def load(url: str) -> LegacyPage:
+        return legacy_page(await fetcher.fetch(url))
+
+    pages_found = await asyncio.gather(*(load(url) for url in urls))
+    legacy = dict(zip(urls, pages_found, strict=True))
 
     token = probe_token or secrets.token_hex(8)
     probe_of = {url: _probe_for(site, url, page, token) for url, page in legacy.items()}
     probe_urls = list(dict.fromkeys(p for p in probe_of.values() if p is not None))
-    probe_answers = await asyncio.gather(*(fetcher.fetch(url) for url in probe_urls))
-    probes = {
-        url: Probe(url, legacy_page(response))
-        for url, response in zip(probe_urls, probe_answers, strict=True)
-    }
+    probe_pages = await asyncio.gather(*(load(url) for url in probe_urls))
+    probes = {url: Probe(url, page) for url, page in zip(probe_urls, probe_pages, strict=True)}
 
     records: list[PairRecord] = []
     findings: list[Finding] = []

@@ -164,6 +164,12 @@ class TestNaming:
         assert findings[0].url == page().url
         assert findings[0].details["legacy"] is None
 
+    def test_l200_when_the_notice_links_the_page_itself(self) -> None:
+        named = name_counterpart(site(), page(notice="http://127.0.0.1:9001/en/articles/meeting/"))
+        record, findings = judge(site(), page(), named, None)
+        assert codes(findings) == ["L200"]
+        assert not record.healthy
+
     def test_pattern_alone_names_a_counterpart(self) -> None:
         s = site(pattern=(r"^/en/articles/(?P<slug>[^/]+)/$", "/en/News/{slug}.html"))
         named = name_counterpart(s, page())
