@@ -503,7 +503,7 @@ async def pair_site(
         return [], []
     upgraded = upgraded_pages(site, pages)
     named = [name_counterpart(site, page) for page in upgraded]
-    urls = list(dict.fromkeys(n.legacy for n in named if n.legacy is not None))
+    urls = list(dict.fromkeys(n.legacy for n in named if n.legacy and n.legacy != n.page))
 
     async def load(url: str) -> LegacyPage:
         return legacy_page(await fetcher.fetch(url))

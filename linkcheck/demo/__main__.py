@@ -15,9 +15,9 @@ from linkcheck.demo.sites import FIXED_PORTS, Ports, serve
 
 async def serve_forever(ports: Ports) -> None:
     async with serve(ports) as actual:
-        for code, what in (("en", "English"), ("fr", "French"), ("el", "Greek")):
-            print(f"{what:>8} site: {actual.origin(code)}/{code}/")
-        print(f" archive: {actual.origin('old')}/")
+        for code, what in (("en", "English site"), ("fr", "French site"), ("el", "Greek site")):
+            print(f"{what:>12}: {actual.origin(code)}/{code}/")
+        print(f"{'archive':>12}: {actual.origin('old')}/")
         print("serving the demo sites; check them with `linkcheck check`; Ctrl-C stops")
         sys.stdout.flush()
         await asyncio.Event().wait()
