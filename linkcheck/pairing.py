@@ -23,11 +23,12 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
 from linkcheck.config import Site
+from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, make_finding
 from linkcheck.model import Page, Response
 from linkcheck.report import PairRecord
@@ -75,14 +76,6 @@ MAX_DIGEST_CHARS = 16_000
 _HOME_FILES = ("", "index.html", "index.htm", "index.php", "default.htm", "default.aspx")
 _TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
 _MAIN_SELECTORS = ("main", "article", "[role=main]", "#content", "body")
-
-
-class FetcherLike(Protocol):
-    """The part of `linkcheck.fetch.Fetcher` pairing uses (BRIEF: agreed interface)."""
-
-    async def fetch(
-        self, url: str, *, follow: bool = True, method: str = "GET", read_body: bool = True
-    ) -> Response: ...
 
 
 # --------------------------------------------------------------------------- naming
@@ -489,7 +482,7 @@ def _probe_for(site: Site, url: str, legacy: LegacyPage, token: str) -> str | No
 async def pair_site(
     site: Site,
     pages: Sequence[Page],
-    fetcher: FetcherLike,
+    fetcher: Fetcher,
     *,
     probe_token: str | None = None,
 ) -> tuple[list[PairRecord], list[Finding]]:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from linkcheck.cli import main
 from linkcheck.config import load_config
 from linkcheck.demo.content import LANGUAGES
 from linkcheck.demo.planted import EXPECTED, PLANTED
 from linkcheck.demo.runner import config_text, served_in_thread, template, verdict, write_config
 from linkcheck.demo.sites import FIXED_PORTS, Ports, serve
 from linkcheck.findings import make_finding
-from linkcheck.urls import normalize
+from linkcheck.urls import decoded_path, normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,3 +136,30 @@ def declared_redirects(ports: Ports) -> dict[str, tuple[int, str | None]]:
                 normalize(origin + example.target),
             )
     return out
+
+
+class TestDemoRun:
+    def test_demo_finds_exactly_the_planted_problems(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """`linkcheck demo` exits 0, and report.json holds every planted (code, path)."""
+        code = main(["demo", "--output", str(tmp_path), "--no-progress"])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        assert f"found exactly the {len(EXPECTED)} planted problems" in out
+        assert f"report: {tmp_path}" in out
+        report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+        found = {(f["code"], decoded_path(f["url"])) for f in report["findings"]}
+        assert found == EXPECTED
+        assert report["summary"]["pairs"] == sum(len(lang.articles) for lang in LANGUAGES)
+        legacy = {p["legacy"] for p in report["pairs"] if p["legacy"]}
+        assert any("%CE" in url for url in legacy)  # the Greek archive was paired
+
+    def test_demo_fails_when_a_planted_problem_is_missed(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Ignoring a planted code (settings.ignore through --site) makes the self-test fail."""
+        code = main(["demo", "--output", str(tmp_path), "--no-progress", "--site", "en"])
+        out = capsys.readouterr().out
+        assert code == 1
+        assert "missed      L200 /fr/articles/musee/" in out
