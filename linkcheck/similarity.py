@@ -40,18 +40,28 @@ TITLE_WEIGHT = 0.4
 """Share of the score that comes from the titles (when both pages have one)."""
 
 
-@lru_cache(maxsize=4096)
+# Combining marks: Latin, Greek and Cyrillic accents, Hebrew points, Arabic harakat.
+_COMBINING = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u064b-\u065f\u0670"
+    "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
+
+
 def fold(text: str) -> str:
     """`text` NFKC-normalised, case-folded and without combining accents."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFKC", stripped)
+    return unicodedata.normalize("NFKC", _COMBINING.sub("", decomposed))
 
 
 def terms(text: str) -> frozenset[str]:
     """The set of comparable terms of `text` (words; bigrams for unspaced scripts)."""
+    words = _WORD.findall(fold(text))
+    if not _UNSPACED.search(text):
+        return frozenset(w for w in words if len(w) > 1 or not w.isascii())
     out: set[str] = set()
-    for word in _WORD.findall(fold(text)):
+    for word in words:
         if _UNSPACED.search(word):
             if len(word) == 1:
                 out.add(word)
