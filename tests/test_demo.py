@@ -154,11 +154,15 @@ class TestDemoRun:
         assert report["summary"]["pairs"] == sum(len(lang.articles) for lang in LANGUAGES)
         legacy = {p["legacy"] for p in report["pairs"] if p["legacy"]}
         assert any("%CE" in url for url in legacy)  # the Greek archive was paired
+        sea = next(
+            p for p in report["pairs"] if decoded_path(p["upgraded"]) == "/el/άρθρα/θάλασσα/"
+        )
+        assert sea["status"] == 200 and sea["similarity"] > 0.7  # ISO-8859-7 decoded via <meta>
 
     def test_demo_fails_when_a_planted_problem_is_missed(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """Ignoring a planted code (settings.ignore through --site) makes the self-test fail."""
+        """Checking the English site alone misses the other planted problems: exit 1, named."""
         code = main(["demo", "--output", str(tmp_path), "--no-progress", "--site", "en"])
         out = capsys.readouterr().out
         assert code == 1
