@@ -32,7 +32,7 @@ from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, make_finding
 from linkcheck.model import Page, Response
 from linkcheck.report import PairRecord
-from linkcheck.similarity import TextDigest, fold, not_found_phrase, page_similarity, terms
+from linkcheck.similarity import TextDigest, not_found_phrase, page_similarity
 from linkcheck.urls import (
     UrlError,
     decoded_path,
@@ -63,14 +63,15 @@ __all__ = [
     "upgraded_pages",
 ]
 
-PROBE_SIMILARITY = 0.8
-"""A legacy page at least this alike to the host's answer for a missing URL is a soft 404."""
+PROBE_SPECIFIC_TERMS = 12
+"""A legacy page with fewer terms of its own than the host's answer for a missing URL is
+that answer (a soft 404); twice as many are allowed when the sizes are close too."""
 PROBE_SIZE_RATIO = 0.1
-"""...or one with the same title whose size is within this ratio of that answer's."""
+"""Sizes within this ratio of each other are close."""
 PHRASE_MAX_TERMS = 120
 """A "not found" phrase outside the title counts only on pages with fewer distinct terms."""
 PHRASE_MAX_SIMILARITY = 0.6
-"""A page this alike to the upgraded page is the real article, whatever phrase it contains."""
+"""A page this alike to the upgraded page is the real article, whatever it looks like."""
 MAX_DIGEST_CHARS = 16_000
 """Title and text kept per legacy page for the comparison (the start of an article)."""
 _HOME_FILES = ("", "index.html", "index.htm", "index.php", "default.htm", "default.aspx")
@@ -325,38 +326,43 @@ def soft_404(
 ) -> dict[str, str] | None:
     """Why a 2xx legacy page is really a "not found" page, or None if it looks genuine.
 
-    Evidence, strongest first: it is where the host sends a missing URL too, or looks like
-    what the host answers for one (the probe); it says "not found" in its title, or in the
-    text of a small page, in its language, while not resembling the upgraded article.
+    Evidence, strongest first: it is where the host sends a missing URL too, or it says
+    hardly anything the host's answer for a missing URL (the probe) does not say; it says
+    "not found" in its title, or in the text of a small page, in its language. Apart from
+    the first, a page that resembles the upgraded article is never a soft 404.
     """
     response = legacy.response
+    threshold = PHRASE_MAX_SIMILARITY
     if probe is not None and probe.soft and probe.page.response.url != response.url:
         theirs = probe.page.response
         if response.hops and theirs.hops and response.final_url == theirs.final_url:
             return {"kind": "probe", "why": "the host sends missing URLs to the same page"}
-        if legacy.digest is not None and probe.page.digest is not None:
-            alike = page_similarity(legacy.digest, probe.page.digest)
-            same_title = bool(legacy.digest.title) and fold(legacy.digest.title) == fold(
-                probe.page.digest.title
-            )
+        ours, template = legacy.digest, probe.page.digest
+        if ours is not None and template is not None:
+            # What this page says that the host's "missing" answer does not: an article has
+            # plenty, an error page only the echo of its URL.
+            specific = len(ours.all_terms - template.all_terms)
             close_size = (
                 response.size > 0
                 and theirs.size > 0
                 and abs(response.size - theirs.size) <= PROBE_SIZE_RATIO * theirs.size
             )
-            if alike >= PROBE_SIMILARITY or (same_title and close_size):
+            few = specific < PROBE_SPECIFIC_TERMS or (
+                close_size and specific < 2 * PROBE_SPECIFIC_TERMS
+            )
+            if few and (similarity is None or similarity < threshold):
                 return {
                     "kind": "probe",
-                    "why": f"it looks like the host's answer for a missing URL "
-                    f"(similarity {alike:.2f})",
+                    "why": "it is what the host answers for a URL that does not exist "
+                    f"({specific} words of its own)",
                 }
     if legacy.digest is None:
         return None
-    if similarity is not None and similarity >= PHRASE_MAX_SIMILARITY:
+    if similarity is not None and similarity >= threshold:
         return None
     languages = [*langs, legacy.lang]
     phrase = not_found_phrase(legacy.digest.title, languages)
-    if phrase is None and len(terms(legacy.digest.text)) < PHRASE_MAX_TERMS:
+    if phrase is None and len(legacy.digest.all_terms) < PHRASE_MAX_TERMS:
         phrase = not_found_phrase(legacy.digest.text[:1000], languages)
     if phrase is not None:
         return {"kind": "phrase", "why": f"it says {phrase!r}", "phrase": phrase}

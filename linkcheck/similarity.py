@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "dice",
     "fold",
     "not_found_phrase",
+    "overlap",
     "page_similarity",
     "terms",
 ]
@@ -38,6 +39,8 @@ _UNSPACED = re.compile(
 )
 TITLE_WEIGHT = 0.4
 """Share of the score that comes from the titles (when both pages have one)."""
+OVERLAP_FLOOR = 20
+"""Smallest denominator of the overlap coefficient, in terms."""
 
 
 # Combining marks: Latin, Greek and Cyrillic accents, Hebrew points, Arabic harakat.
@@ -83,31 +86,48 @@ def dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
+def overlap(a: frozenset[str], b: frozenset[str], floor: int = OVERLAP_FLOOR) -> float:
+    """How much of the smaller set the larger one contains (overlap coefficient).
+
+    Unlike Dice it does not fall when one page carries extra text (an old layout's menus, a
+    section added in the upgrade). The denominator is at least `floor` (or the larger set's
+    size, if smaller), so a tiny page does not score high merely by being small.
+    """
+    if not a and not b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    small, large = sorted((len(a), len(b)))
+    return len(a & b) / max(small, min(floor, large))
+
+
 @dataclass(frozen=True, slots=True)
 class TextDigest:
-    """What the comparison needs of a page: its title and main text."""
+    """What the comparison needs of a page: its title and main text (terms computed once)."""
 
     title: str
     text: str
+    title_terms: frozenset[str] = field(init=False, repr=False, compare=False)
+    all_terms: frozenset[str] = field(init=False, repr=False, compare=False)
+    """Terms of the title and the text together."""
 
-    @property
-    def title_terms(self) -> frozenset[str]:
-        return terms(self.title)
-
-    @property
-    def text_terms(self) -> frozenset[str]:
-        return terms(self.text)
+    def __post_init__(self) -> None:
+        title_terms = terms(self.title)
+        object.__setattr__(self, "title_terms", title_terms)
+        object.__setattr__(self, "all_terms", title_terms | terms(self.text))
 
 
 def page_similarity(a: TextDigest, b: TextDigest) -> float:
     """How alike two pages are, 0.0 to 1.0, from their titles and texts.
 
-    The title counts for `TITLE_WEIGHT` when both pages have one; otherwise the texts decide
-    alone. A page with no text at all is compared on its title only.
+    The text score is the mean of Dice and the overlap coefficient of the term sets: Dice
+    alone punishes an old page whose text comes with its menus, the overlap alone flatters
+    small pages. The title counts for `TITLE_WEIGHT` when both pages have one; otherwise the
+    texts decide alone.
     """
+    xa, xb = a.all_terms, b.all_terms
+    text_score = (dice(xa, xb) + overlap(xa, xb)) / 2
     ta, tb = a.title_terms, b.title_terms
-    xa, xb = a.text_terms | ta, b.text_terms | tb
-    text_score = dice(xa, xb)
     if not ta or not tb:
         return round(text_score, 3)
     title_score = dice(ta, tb)

@@ -82,6 +82,25 @@ def old_html(title: str, text: str, lang: str = "en") -> str:
     )
 
 
+MENU = " ".join(
+    f"Section{i} Topic{i}" for i in range(40)
+)  # an old layout's menu, on every page of the archive, as long as an article
+LONG_ARTICLE = (
+    "The city council met on Tuesday evening to discuss the new market square. Residents "
+    "asked for more trees, benches and a fountain near the bakery. The council agreed to "
+    "publish three designs before the summer holidays. A public vote on the designs will "
+    "take place in September, and the winning design will be built next spring."
+)
+
+
+def chrome_page(title: str, text: str) -> str:
+    """An old page without main/article/#content: the menu is part of its text."""
+    return (
+        f"<html><head><title>{title}</title></head><body><table><tr><td>{MENU}</td>"
+        f"<td><p>{text}</p></td></tr></table></body></html>"
+    )
+
+
 def answer(
     url: str,
     status: int | None = 200,
@@ -270,6 +289,29 @@ class TestJudge:
         probe = Probe(probe_at, answer(probe_at, html=sorry))
         _, findings = judge(site(), page(), named(), answer(LEGACY), probe)
         assert findings == []
+
+    def test_an_old_layout_with_a_big_menu_still_matches(self) -> None:
+        """Menus around the old text (no main/#content) do not make it another article."""
+        legacy = answer(LEGACY, html=chrome_page("Council meeting - Archive", LONG_ARTICLE))
+        record, findings = judge(site(), page(text=LONG_ARTICLE), named(), legacy)
+        assert findings == []
+        assert record.similarity is not None and record.similarity >= 0.5
+
+    def test_soft_404_host_with_big_menus(self) -> None:
+        """On a host whose every page has the same big menu, only the missing one is L202."""
+        probe_at = "http://127.0.0.1:9002/en/linkcheck-probe-x.html"
+        sorry = chrome_page("Archive", "Sorry, /en/linkcheck-probe-x.html is not here.")
+        probe = Probe(probe_at, answer(probe_at, html=sorry))
+        lost = answer(
+            LEGACY, html=chrome_page("Archive", "Sorry, /en/News/meeting.html is not here.")
+        )
+        real = answer(LEGACY, html=chrome_page("Council meeting - Archive", LONG_ARTICLE))
+        upgraded = page(text=LONG_ARTICLE)
+        _, lost_findings = judge(site(), upgraded, named(), lost, probe)
+        _, real_findings = judge(site(), upgraded, named(), real, probe)
+        assert codes(lost_findings) == ["L202"]
+        assert lost_findings[0].details["kind"] == "probe"
+        assert real_findings == []
 
     def test_l203_when_the_legacy_page_is_another_article(self) -> None:
         other = old_html("Tram line seven", "Tram line seven takes a detour through the east.")
