@@ -264,8 +264,11 @@ def apply_policy(findings: Iterable[Finding], settings: Settings, today: dt.date
         severity = settings.severity.get(finding.code)
         if severity is not None and severity is not finding.severity:
             finding = replace(finding, severity=Severity(severity))
+        legacy = finding.details.get("legacy")
         for accept in settings.accept:
-            if not accept.matches(finding.code, finding.url):
+            # L findings may be accepted by their legacy URL too (DESIGN §3's example).
+            by_legacy = isinstance(legacy, str) and accept.matches(finding.code, legacy)
+            if not accept.matches(finding.code, finding.url) and not by_legacy:
                 continue
             until = accept.until.isoformat() if accept.until else None
             details = dict(finding.details)

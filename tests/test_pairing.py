@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 
 from linkcheck.config import Counterpart, LegacyPattern, Settings, Site
 from linkcheck.fetch import Fetcher
-from linkcheck.findings import Finding
+from linkcheck.findings import Finding, make_finding
 from linkcheck.model import Hop, Page, Response
 from linkcheck.pairing import (
     LegacyPage,
@@ -536,3 +536,21 @@ class TestPairSite:
         records, _ = await served.pair(pages)
         assert len(records) == 3
         assert hits.count("/old/en/a.html") == 1
+
+
+class TestAcceptance:
+    def test_an_l_finding_is_accepted_by_its_legacy_url(self) -> None:
+        """DESIGN §3: `accept: {code: L201, url: 'https://old.example.org/en/News/2009/*'}`."""
+        import datetime as dt
+
+        from linkcheck.config import Accept, Position
+        from linkcheck.run import apply_policy
+
+        accept = Accept(
+            "L201", "http://127.0.0.1:9002/en/News/*", None, "restoring", Position("f", 1, 1)
+        )
+        _, findings = judge(site(), page(), named(), answer(LEGACY, 404))
+        other = make_finding("L201", UPGRADED, "x", legacy="http://127.0.0.1:9003/x.html")
+        kept = apply_policy([*findings, other], Settings(accept=(accept,)), dt.date(2026, 1, 1))
+        assert kept[0].details["accepted"]["why"] == "restoring"
+        assert "accepted" not in kept[1].details
