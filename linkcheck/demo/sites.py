@@ -165,6 +165,12 @@ def new_site(lang: Language, ports: Ports) -> web.Application:
     exact = EXACT_REDIRECTS.get(lang.code, {})
     patterns = REGEX_REDIRECTS.get(lang.code, ())
     gone = GONE.get(lang.code, frozenset())
+    sitemap = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        + "".join(f"  <url><loc>{_esc(ports.url(lang.code, path))}</loc></url>\n" for path in pages)
+        + "</urlset>\n"
+    )
     title, text = NOT_FOUND[lang.code]
     missing = _new_page(lang, title, f"<main><h1>{_esc(title)}</h1><p>{_esc(text)}</p></main>")
 
@@ -174,6 +180,8 @@ def new_site(lang: Language, ports: Ports) -> web.Application:
             return web.Response(text=ROBOTS, content_type="text/plain")
         if path == "/static/site.css":
             return web.Response(text=CSS, content_type="text/css")
+        if path == "/sitemap.xml":
+            return web.Response(text=sitemap, content_type="application/xml")
         if path in pages:
             return _html(pages[path])
         if path in exact:
