@@ -485,6 +485,20 @@ def _probe_for(site: Site, url: str, legacy: LegacyPage, token: str) -> str | No
     return probe_url(site, url, token)
 
 
+async def _load_all(fetcher: Fetcher, urls: Sequence[str], workers: int) -> dict[str, LegacyPage]:
+    """Fetch and digest every URL, `workers` at a time (the fetcher enforces the politeness
+    limits; the pool only keeps tens of thousands of pending requests out of memory)."""
+    found: dict[str, LegacyPage] = {}
+    queue = iter(urls)
+
+    async def worker() -> None:
+        for url in queue:
+            found[url] = legacy_page(await fetcher.fetch(url))
+
+    await asyncio.gather(*(worker() for _ in range(min(workers, len(urls)))))
+    return {url: found[url] for url in urls}
+
+
 async def pair_site(
     site: Site,
     pages: Sequence[Page],
@@ -504,17 +518,14 @@ async def pair_site(
     named = [name_counterpart(site, page) for page in upgraded]
     urls = list(dict.fromkeys(n.legacy for n in named if n.legacy and n.legacy != n.page))
 
-    async def load(url: str) -> LegacyPage:
-        return legacy_page(await fetcher.fetch(url))
-
-    pages_found = await asyncio.gather(*(load(url) for url in urls))
-    legacy = dict(zip(urls, pages_found, strict=True))
+    workers = max(1, fetcher.settings.concurrency * 2)
+    legacy = await _load_all(fetcher, urls, workers)
 
     token = probe_token or secrets.token_hex(8)
     probe_of = {url: _probe_for(site, url, page, token) for url, page in legacy.items()}
     probe_urls = list(dict.fromkeys(p for p in probe_of.values() if p is not None))
-    probe_pages = await asyncio.gather(*(load(url) for url in probe_urls))
-    probes = {url: Probe(url, page) for url, page in zip(probe_urls, probe_pages, strict=True)}
+    probe_pages = await _load_all(fetcher, probe_urls, workers)
+    probes = {url: Probe(url, page) for url, page in probe_pages.items()}
 
     records: list[PairRecord] = []
     findings: list[Finding] = []
