@@ -176,6 +176,7 @@ def naming_findings(site: Site, named: Named) -> list[Finding]:
                 "L200",
                 named.page,
                 "upgraded page names itself as its legacy counterpart",
+                site=site.name,
                 legacy=named.legacy,
             )
         ]
@@ -191,6 +192,7 @@ def naming_findings(site: Site, named: Named) -> list[Finding]:
                 "L200",
                 named.page,
                 f"upgraded page names no legacy counterpart ({reason})",
+                site=site.name,
                 legacy=None,
             )
         ]
@@ -201,6 +203,7 @@ def naming_findings(site: Site, named: Named) -> list[Finding]:
                 named.page,
                 f"the notice links {display(named.notice)} but the pattern gives "
                 f"{display(named.pattern)}",
+                site=site.name,
                 legacy=named.notice,
                 notice=named.notice,
                 pattern=named.pattern,
@@ -403,6 +406,7 @@ def judge(
     response = legacy.response
     url = named.legacy
     base: dict[str, Any] = {
+        "site": site.name,
         "legacy": url,
         "status": response.status,
         "final_url": response.final_url,
@@ -423,6 +427,7 @@ def judge(
                 url,
                 "legacy counterpart not checked: robots.txt disallows it",
                 source=page.url,
+                site=site.name,
                 legacy=url,
             )
         )

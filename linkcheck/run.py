@@ -248,6 +248,8 @@ def _site_summaries(
             coverage=coverage,
             pages=len(result.pages.get(site.name, ())),
             links=links_per_site.get(site.name, 0),
+            new=site.new,
+            legacy=site.legacy,
         )
 
 

@@ -240,6 +240,7 @@ class TestJudge:
         )
         assert codes(findings) == ["L201"]
         assert findings[0].url == UPGRADED and findings[0].details["legacy"] == LEGACY
+        assert findings[0].details["site"] == "en"  # the report files it under its site
         assert record.status == status and not record.healthy
 
     @pytest.mark.parametrize(
