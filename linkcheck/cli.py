@@ -421,7 +421,7 @@ def _demo(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if outcome.interrupted:
         return outcome.exit_code
-    result = verdict(outcome.report.findings)
+    result = verdict(outcome.report.findings, args.site)
     for line in result.lines():
         print(line)
     if not result.passed:

@@ -13,7 +13,14 @@ from linkcheck.cli import main
 from linkcheck.config import load_config
 from linkcheck.demo.content import LANGUAGES
 from linkcheck.demo.planted import EXPECTED, PLANTED
-from linkcheck.demo.runner import config_text, served_in_thread, template, verdict, write_config
+from linkcheck.demo.runner import (
+    config_text,
+    expected,
+    served_in_thread,
+    template,
+    verdict,
+    write_config,
+)
 from linkcheck.demo.sites import FIXED_PORTS, Ports, serve
 from linkcheck.findings import make_finding
 from linkcheck.urls import decoded_path, normalize
@@ -159,11 +166,26 @@ class TestDemoRun:
         )
         assert sea["status"] == 200 and sea["similarity"] > 0.7  # ISO-8859-7 decoded via <meta>
 
+    def test_demo_of_one_site_expects_that_sites_problems_only(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        code = main(["demo", "--output", str(tmp_path), "--no-progress", "--site", "fr"])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        assert f"found exactly the {len(expected(['fr']))} planted problems" in out
+        assert expected(["fr"]) == {
+            ("C102", "/fr/vieux/velo.html"),
+            ("L200", "/fr/articles/musee/"),
+            ("L202", "/fr/articles/marche/"),
+        }
+
     def test_demo_fails_when_a_planted_problem_is_missed(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """Checking the English site alone misses the other planted problems: exit 1, named."""
-        code = main(["demo", "--output", str(tmp_path), "--no-progress", "--site", "en"])
+        """A crawl cut short misses planted problems: exit 1, and each miss is named."""
+        code = main(["demo", "--output", str(tmp_path), "--no-progress", "--max-pages", "1"])
         out = capsys.readouterr().out
         assert code == 1
-        assert "missed      L200 /fr/articles/musee/" in out
+        assert "demo: FAILED" in out
+        assert "missed      L204 /en/articles/budget/" in out
+        assert "unexpected  C105" in out
