@@ -25,6 +25,7 @@ from linkcheck.crawl import CrawlProgress, CrawlResult, crawl
 from linkcheck.errors import ConfigError
 from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, Severity
+from linkcheck.pairing import pair_site
 from linkcheck.report import PairRecord, RedirectRecord, Report
 from linkcheck.report.sites import site_summaries
 from linkcheck.report.stats import response_stats
@@ -188,10 +189,27 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
                 result=collected.crawl,
             )
             collected.crawled = True
+            await _pair(config, options, collected, fetcher)
+            # TODO(lead): redirects.verify.verify_redirects(config, fetcher, seen) (D).
         finally:
             collected.requests = fetcher.requests
-        # TODO(lead): pairing.pair_site(site, pages, fetcher) per pairing site (B).
-        # TODO(lead): redirects.verify.verify_redirects(config, fetcher, seen) (D).
+
+
+async def _pair(
+    config: Config, options: RunOptions, collected: _Collected, fetcher: Fetcher
+) -> None:
+    """Pair the upgraded pages of every selected pairing site (sites run concurrently)."""
+    chosen = [
+        site
+        for site in config.sites
+        if site.pairs and (not options.sites or site.name in options.sites)
+    ]
+    results = await asyncio.gather(
+        *(pair_site(site, collected.crawl.pages.get(site.name, []), fetcher) for site in chosen)
+    )
+    for records, findings in results:
+        collected.pairs.extend(records)
+        collected.findings.extend(findings)
 
 
 def build_report(
