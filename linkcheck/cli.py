@@ -289,7 +289,9 @@ class ProgressDisplay:
         self.stream = stream
         self.live = live
         self.every = every if not live else 0.2
-        self._last = float("-inf")
+        # A live line shows at once; plain lines only once a period has passed (quick runs
+        # print none).
+        self._last = float("-inf") if live else time.monotonic()
         self._shown = False
 
     @classmethod

@@ -192,9 +192,11 @@ class TestProgressDisplay:
 
         stream = io.StringIO()
         display = cli.ProgressDisplay(stream, live=False, every=3600)
-        display.update(self._progress(10))
-        display.update(self._progress(20))  # within the period: not shown
+        display.update(self._progress(10))  # within the first period: not shown
         display.close()
+        assert stream.getvalue() == ""
+        display = cli.ProgressDisplay(stream, live=False, every=0)
+        display.update(self._progress(10))
         assert stream.getvalue() == (
             "crawl: 10 pages, 20 URLs checked, 5 queued, 1 failing, 2 s (5 pages/s)\n"
         )
