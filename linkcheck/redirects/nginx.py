@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from functools import lru_cache
 
 from linkcheck import __version__
 from linkcheck.config import Config, Rule
@@ -50,6 +50,8 @@ _MODES = {"q": "$is_args$args", "a": "$linkcheck_amp_args", "d": ""}
 """Query-string modes: keep (`?` + args), keep joined with `&` (target has `?`), drop."""
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BAD_TARGET = re.compile(r"[\s\x00-\x1f\x7f]")
+_UNQUOTABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CAPTURE_REF = re.compile(r"\$(\d?)")
 _HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?\Z|\[[0-9a-f:.]+\]\Z")
@@ -85,6 +87,8 @@ class NginxRule:
     regex: bool
     value: str
     rule: Rule
+    quoted_key: str = ""
+    quoted_value: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +123,7 @@ def quote(text: str) -> str:
     character, but `\\t`, `\\r`, `\\n` would become control characters: doubling every
     backslash keeps regexes such as `\\d` intact. Control characters are refused before.
     """
-    if _CONTROL.search(text) or _SURROGATE.search(text):
+    if _UNQUOTABLE.search(text):
         raise _Refused("control character or invalid UTF-8")
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -146,6 +150,15 @@ def regex_scope(rule: Rule, origin: str | None) -> tuple[str, str]:
     return _checked_host(host_of(origin)), rule.source
 
 
+def _host_of(url: str) -> str:
+    """`urls.host_of` for a normalised URL, without a full parse (hot in big maps)."""
+    netloc = url.partition("://")[2].partition("/")[0].rpartition("@")[2]
+    if netloc.startswith("["):
+        return netloc.partition("]")[0] + "]"
+    return netloc.partition(":")[0]
+
+
+@lru_cache(maxsize=1024)
 def _checked_host(host: str) -> str:
     if host.endswith("."):
         host = host[:-1]
@@ -195,7 +208,7 @@ def _target(rule: Rule, groups: int | None) -> str:
     target = rule.to_url
     if target is None:
         raise _Refused("no resolvable target")
-    if _CONTROL.search(target) or any(c.isspace() for c in target) or not target.isascii():
+    if not target.isascii() or _BAD_TARGET.search(target):
         raise _Refused("control character or space in the target")
     parts: list[str] = []
     last = 0
@@ -251,11 +264,10 @@ def _nginx_rule(rule: Rule, origin: str | None) -> NginxRule:
     else:
         if rule.from_url is None:
             raise _Refused("no resolvable source")
-        parts = urlsplit(rule.from_url)
-        if parts.query:
+        if "?" in rule.from_url:
             raise _Refused("a query string in an exact source: nginx keys on the path only")
         try:
-            host = _checked_host(host_of(rule.from_url))
+            host = _checked_host(_host_of(rule.from_url))
         except ValueError as exc:
             raise _Refused(str(exc)) from None
         key = exact_key(rule.from_url)
@@ -266,9 +278,9 @@ def _nginx_rule(rule: Rule, origin: str | None) -> NginxRule:
         target = _target(rule, groups)
         mode = "d" if rule.query == "drop" else ("a" if "?" in target else "q")
         value = f"{rule.status}{mode}:{target}"
-    quote(key)  # raises for what cannot be quoted
-    quote(value)
-    return NginxRule(host, key, rule.regex, value, rule)
+    # Quoted once here, where a refusal is still possible; the file gets exactly these.
+    quoted_key = quote("~" + key if rule.regex else key)
+    return NginxRule(host, key, rule.regex, value, rule, quoted_key, quote(value))
 
 
 # --------------------------------------------------------------------------- whole map
@@ -376,8 +388,7 @@ def _http_part(
             f"# host {host}: exact paths, then regexes in map order",
             f"map $uri ${name} {{",
         ]
-        lines += [f"    {quote(e.key)} {quote(e.value)};" for e in exact]
-        lines += [f"    {quote('~' + e.key)} {quote(e.value)};" for e in regexes]
+        lines += [f"    {e.quoted_key} {e.quoted_value};" for e in (*exact, *regexes)]
         lines.append("}")
     lines += ["", "# Which host's table applies.", f"map $host ${VARIABLE} {{", '    default "";']
     lines += [f"    {quote(host)} ${name};" for host, name in names.items()]
