@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestServer
 from support.nginx import LoopbackFetcher
 
 from linkcheck.config import Config, load_config
+from linkcheck.model import Response
 from linkcheck.redirects.verify import expected_target, plan_checks, verify_redirects
 
 # path → (status, Location or None)
@@ -187,3 +188,23 @@ def test_expected_target_carries_or_drops_the_query(
 ) -> None:
     config = _config(tmp_path, "http://h", f"  - {{from: /a, to: '{target}', query: {query}}}\n")
     assert expected_target(config.rules[0], url, None) == expected
+
+
+class _ScopedFetcher(LoopbackFetcher):
+    """The real client, with the fetcher's scope policy refusing one path (as A's does)."""
+
+    async def fetch(
+        self, url: str, *, follow: bool = True, method: str = "GET", read_body: bool = True
+    ) -> Response:
+        if url.endswith("/ok"):
+            return Response(url, url, None, error="out of scope", error_kind="scope")
+        return await super().fetch(url, follow=follow, method=method, read_body=read_body)
+
+
+async def test_target_refused_by_scope_or_robots_is_not_called_broken(
+    tmp_path: Path, origin: str
+) -> None:
+    config = _config(tmp_path, origin, "  - {from: /good, to: /ok}\n  - {from: /wrong, to: /ok}\n")
+    async with _ScopedFetcher() as fetcher:
+        _, findings = await verify_redirects(config, fetcher, [])
+    assert [f.code for f in findings] == ["V402"]

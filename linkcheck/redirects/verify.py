@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from linkcheck.config import Config, Rule
 from linkcheck.findings import Finding, make_finding
 from linkcheck.model import Hop, Response
+from linkcheck.redirects.nginx import rejected_rules, static_findings
 from linkcheck.report import LiveRedirect, RedirectRecord
 from linkcheck.urls import UrlError, decoded_path, host_of, normalize, origin_of, resolve
 
@@ -36,6 +37,8 @@ __all__ = ["Check", "HttpFetcher", "expected_target", "plan_checks", "verify_red
 
 _CAPTURE_REF = re.compile(r"\$([1-9])")
 _ABSOLUTE = re.compile(r"\^?https?", re.IGNORECASE)
+_NOT_CHECKED = frozenset({"robots", "scope"})
+"""Fetcher refusals that are no answer from the server (C106 territory, not V403)."""
 
 
 class HttpFetcher(Protocol):
@@ -181,6 +184,8 @@ async def _check(fetcher: HttpFetcher, check: Check, max_hops: int) -> _Outcome:
         )
 
     if rule.gone:
+        if first.status is None and first.error_kind in _NOT_CHECKED:
+            return _Outcome(LiveRedirect(None, None, (), None), ())
         if first.status != 410:
             answer = first.status if first.status is not None else f"no answer ({first.error})"
             finding("V406", f"declared 410 Gone, but the server answers {answer}")
@@ -215,6 +220,8 @@ async def _check(fetcher: HttpFetcher, check: Check, max_hops: int) -> _Outcome:
     details["final_status"] = final_status
     live = LiveRedirect(first.status, location, hop_text, final_status)
 
+    if first.status is None and first.error_kind in _NOT_CHECKED:
+        return _Outcome(live, ())  # robots.txt or scope said no: not checked, not broken
     if first.status is None:
         finding("V403", f"no answer from the source: {first.error or 'network error'}")
         return _Outcome(live, tuple(findings))
@@ -242,7 +249,8 @@ async def _check(fetcher: HttpFetcher, check: Check, max_hops: int) -> _Outcome:
             f"reaches the declared target through {len(hops)} redirects instead of one",
             final=final_url,
         )
-    if final.status is None or not 200 <= final.status < 300:
+    refused = final.status is None and final.error_kind in _NOT_CHECKED
+    if not refused and (final.status is None or not 200 <= final.status < 300):
         answer = final.status if final.status is not None else f"no answer ({final.error})"
         finding("V403", f"the final target {final_url} answers {answer}", final=final_url)
     return _Outcome(live, tuple(findings))
@@ -253,13 +261,16 @@ async def verify_redirects(
     fetcher: HttpFetcher,
     seen_urls: Iterable[str],
     *,
-    invalid: Collection[int] = (),
+    invalid: Collection[int] | None = None,
 ) -> tuple[list[RedirectRecord], list[Finding]]:
     """Check every concrete source of the map live; one record per map entry.
 
-    `invalid` holds indexes of rules the validator rejected (R307) besides the loader's
-    R300s: they are reported with `live` None and not requested.
+    `invalid` holds indexes of rules the validator rejected (R300, R307): they are reported
+    with `live` None and not requested. The orchestrator passes them from the findings it
+    already has (`nginx.rejected_rules(config, findings)`); None runs the validator here.
     """
+    if invalid is None:
+        invalid = rejected_rules(config, static_findings(config))
     checks = plan_checks(config, seen_urls, invalid)
     limit = asyncio.Semaphore(max(1, config.settings.concurrency) * 2)
 
