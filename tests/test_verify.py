@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from support.nginx import LoopbackFetcher
+from support.nginx import free_port
 
 from linkcheck.config import Config, load_config
+from linkcheck.fetch import Fetcher
 from linkcheck.model import Response
 from linkcheck.redirects.verify import expected_target, plan_checks, verify_redirects
 
@@ -71,7 +72,8 @@ async def origin(aiohttp_server: ServerFactory) -> str:
 def _config(tmp_path: Path, origin: str, entries: str) -> Config:
     path = tmp_path / "redirects.yaml"
     path.write_text(
-        f"version: 1\ndefaults: {{origin: '{origin}'}}\nsettings: {{max_hops: 5}}\n"
+        f"version: 1\ndefaults: {{origin: '{origin}'}}\n"
+        "settings: {max_hops: 5, rate: 1000, retries: 0, timeout: 5}\n"
         f"redirects:\n{entries}",
         encoding="utf-8",
     )
@@ -81,7 +83,7 @@ def _config(tmp_path: Path, origin: str, entries: str) -> Config:
 
 
 async def _verify(config: Config, seen: list[str] = []) -> list[str]:  # noqa: B006
-    async with LoopbackFetcher() as fetcher:
+    async with Fetcher(config.settings) as fetcher:
         _, findings = await verify_redirects(config, fetcher, seen)
     return sorted(f.code for f in findings)
 
@@ -116,8 +118,6 @@ async def test_each_live_answer_gives_exactly_its_code(
 
 
 async def test_unreachable_source_is_v403(tmp_path: Path) -> None:
-    from support.nginx import free_port
-
     config = _config(tmp_path, f"http://127.0.0.1:{free_port()}", "  - {from: /a, to: /b}\n")
     assert await _verify(config) == ["V403"]
 
@@ -156,12 +156,12 @@ async def test_records_cover_every_entry_with_hops(tmp_path: Path, origin: str) 
         encoding="utf-8",
     )
     config = load_config(path)
-    async with LoopbackFetcher() as fetcher:
+    async with Fetcher(config.settings) as fetcher:
         records, findings = await verify_redirects(config, fetcher, [])
     assert [r.source for r in records] == ["/chain", "/bad", "^/nothing/(.*)$"]
     chain, bad, regex = records
     assert chain.live is not None and chain.live.status == 301
-    assert chain.live.location == "/step"
+    assert chain.live.location == f"{origin}/step"
     assert chain.live.hops == (
         f"{origin}/chain --[301]--> {origin}/step",
         f"{origin}/step --[308]--> {origin}/ok",
@@ -190,8 +190,8 @@ def test_expected_target_carries_or_drops_the_query(
     assert expected_target(config.rules[0], url, None) == expected
 
 
-class _ScopedFetcher(LoopbackFetcher):
-    """The real client, with the fetcher's scope policy refusing one path (as A's does)."""
+class _ScopedFetcher(Fetcher):
+    """The real fetcher, refusing one path as its scope rules would."""
 
     async def fetch(
         self, url: str, *, follow: bool = True, method: str = "GET", read_body: bool = True
@@ -205,6 +205,6 @@ async def test_target_refused_by_scope_or_robots_is_not_called_broken(
     tmp_path: Path, origin: str
 ) -> None:
     config = _config(tmp_path, origin, "  - {from: /good, to: /ok}\n  - {from: /wrong, to: /ok}\n")
-    async with _ScopedFetcher() as fetcher:
+    async with _ScopedFetcher(config.settings) as fetcher:
         _, findings = await verify_redirects(config, fetcher, [])
     assert [f.code for f in findings] == ["V402"]

@@ -1,9 +1,9 @@
 """Live verification of the redirect map: what do the servers really answer? (V400-V406)
 
 For every valid rule with a concrete source (exact rules; for regex rules their `examples`
-and the crawled URLs they would win in nginx's order) the source is requested without
-following redirects, then the redirect is followed hop by hop, each hop a request of its own,
-so that the first status, every `Location` and loops are seen as they are. The findings:
+and the crawled URLs they would win in nginx's order) the source is requested and its
+redirects are followed one request per hop, so that the first status, every `Location` and
+loops are seen as they are. A 410 rule's source is requested without following. The findings:
 
 - V400 the source serves content (2xx) instead of redirecting;
 - V401 it redirects with another status than declared;
@@ -13,9 +13,9 @@ so that the first status, every `Location` and loops are seen as they are. The f
 - V405 the redirects loop, or exceed `settings.max_hops`;
 - V406 a rule declared 410 Gone answers otherwise.
 
-Targets are compared after `urls.normalize`. The network is touched only through the fetcher
-(engineer A's `fetch.Fetcher`, or anything with the same `fetch` method), whose politeness
-limits apply.
+Targets are compared after `urls.normalize`. The network is touched only through
+`fetch.Fetcher`, which follows the redirects by hand and records every hop (its hop limit,
+loop detection, `--remap` and politeness limits apply).
 """
 
 from __future__ import annotations
@@ -28,16 +28,17 @@ from typing import Any, Protocol
 
 from linkcheck.config import Config, Rule
 from linkcheck.findings import Finding, make_finding
-from linkcheck.model import Hop, Response
+from linkcheck.model import Response
 from linkcheck.redirects.nginx import rejected_rules, static_findings
 from linkcheck.report import LiveRedirect, RedirectRecord
-from linkcheck.urls import UrlError, decoded_path, host_of, normalize, origin_of, resolve
+from linkcheck.urls import UrlError, decoded_path, host_of, normalize, origin_of
 
 __all__ = ["Check", "HttpFetcher", "expected_target", "plan_checks", "verify_redirects"]
 
 _CAPTURE_REF = re.compile(r"\$([1-9])")
 _ABSOLUTE = re.compile(r"\^?https?", re.IGNORECASE)
 _NOT_CHECKED = frozenset({"robots", "scope"})
+_LOOPING = frozenset({"loop", "too_many_redirects"})
 """Fetcher refusals that are no answer from the server (C106 territory, not V403)."""
 
 
@@ -158,101 +159,70 @@ def _absolute(url: str, origin: str | None) -> str | None:
 # --------------------------------------------------------------------------- checking
 
 
-async def _check(fetcher: HttpFetcher, check: Check, max_hops: int) -> _Outcome:
+async def _check(fetcher: HttpFetcher, check: Check) -> _Outcome:
+    """One source: the fetcher follows the redirects (hop limit, loop detection, `--remap`)
+    and records every hop; the V codes are read off that chain."""
     rule = check.rule
-    first = await fetcher.fetch(check.url, follow=False, read_body=False)
-    location = first.header("Location") if first.status is not None else None
-    hops: list[Hop] = []
-    findings: list[Finding] = []
+    answer = await fetcher.fetch(check.url, follow=not rule.gone, read_body=False)
+    hops = answer.hops
+    looped = answer.error_kind in _LOOPING
+    first_status = hops[0].status if hops else answer.status
+    location = hops[0].location if hops else None
+    if rule.gone and answer.status is not None and 300 <= answer.status < 400:
+        location = answer.header("Location")
+    final_status = None if looped else answer.status
+    hop_text = tuple(str(h) for h in hops)
+    live = LiveRedirect(first_status, location, hop_text, final_status)
     details: dict[str, Any] = {
         "declared_status": rule.status,
         "declared_target": check.target,
-        "status": first.status,
+        "status": first_status,
         "location": location,
+        "hops": list(hop_text),
+        "final_status": final_status,
     }
+    findings: list[Finding] = []
 
     def finding(code: str, message: str, **extra: Any) -> None:
         findings.append(
             make_finding(
-                code,
-                check.url,
-                message,
-                source=rule.position.file_line,
-                **details,
-                **extra,
+                code, check.url, message, source=rule.position.file_line, **details, **extra
             )
         )
 
-    if rule.gone:
-        if first.status is None and first.error_kind in _NOT_CHECKED:
-            return _Outcome(LiveRedirect(None, None, (), None), ())
-        if first.status != 410:
-            answer = first.status if first.status is not None else f"no answer ({first.error})"
-            finding("V406", f"declared 410 Gone, but the server answers {answer}")
-        live = LiveRedirect(first.status, location, (), first.status)
-        return _Outcome(live, tuple(findings))
-
-    final = first
-    loop: str | None = None
-    current = check.url
-    visited = {check.url}
-    while final.status is not None and 300 <= final.status < 400:
-        where = final.header("Location")
-        if not where:
-            break
-        try:
-            nxt = resolve(where, current).partition("#")[0]
-        except UrlError:
-            break
-        hops.append(Hop(current, final.status, nxt))
-        if nxt in visited:
-            loop = f"the redirects come back to {nxt}"
-            break
-        if len(hops) >= max_hops:
-            loop = f"more than {max_hops} redirects"
-            break
-        visited.add(nxt)
-        current = nxt
-        final = await fetcher.fetch(current, follow=False, read_body=False)
-    hop_text = tuple(str(h) for h in hops)
-    details["hops"] = list(hop_text)
-    final_status = None if loop else final.status
-    details["final_status"] = final_status
-    live = LiveRedirect(first.status, location, hop_text, final_status)
-
-    if first.status is None and first.error_kind in _NOT_CHECKED:
+    refused = answer.status is None and answer.error_kind in _NOT_CHECKED
+    if refused and not hops:
         return _Outcome(live, ())  # robots.txt or scope said no: not checked, not broken
-    if first.status is None:
-        finding("V403", f"no answer from the source: {first.error or 'network error'}")
-        return _Outcome(live, tuple(findings))
-    if 200 <= first.status < 300:
-        finding("V400", f"does not redirect: the server serves content ({first.status})")
+    no_answer = f"no answer ({answer.error or answer.error_kind or 'network error'})"
+    if rule.gone:
+        if answer.status != 410:
+            got = answer.status if answer.status is not None else no_answer
+            finding("V406", f"declared 410 Gone, but the server answers {got}")
         return _Outcome(live, tuple(findings))
     if not hops:
-        finding("V403", f"does not redirect: the server answers {first.status}")
+        if answer.status is not None and 200 <= answer.status < 300:
+            finding("V400", f"does not redirect: the server serves content ({answer.status})")
+        else:
+            got = answer.status if answer.status is not None else no_answer
+            finding("V403", f"does not redirect: the server answers {got}")
         return _Outcome(live, tuple(findings))
-    if first.status != rule.status:
-        finding("V401", f"redirects with {first.status}, the map declares {rule.status}")
-    if loop:
-        finding("V405", f"redirect loop: {loop}")
+    if first_status != rule.status:
+        finding("V401", f"redirects with {first_status}, the map declares {rule.status}")
+    if looped:
+        finding("V405", f"redirect loop: {answer.error or 'too many redirects'}")
         return _Outcome(live, tuple(findings))
     final_url = hops[-1].location
     if check.target is not None and final_url != check.target:
-        finding(
-            "V402",
-            f"ends at {final_url}, the map declares {check.target}",
-            final=final_url,
-        )
+        finding("V402", f"ends at {final_url}, the map declares {check.target}", final=final_url)
     elif len(hops) > 1:
         finding(
             "V404",
             f"reaches the declared target through {len(hops)} redirects instead of one",
             final=final_url,
         )
-    refused = final.status is None and final.error_kind in _NOT_CHECKED
-    if not refused and (final.status is None or not 200 <= final.status < 300):
-        answer = final.status if final.status is not None else f"no answer ({final.error})"
-        finding("V403", f"the final target {final_url} answers {answer}", final=final_url)
+    if not refused and not answer.ok:
+        got = answer.status if answer.status is not None else no_answer
+        finding("V403", f"the final target {final_url} answers {got}", final=final_url)
     return _Outcome(live, tuple(findings))
 
 
@@ -276,7 +246,7 @@ async def verify_redirects(
 
     async def run(check: Check) -> _Outcome:
         async with limit:
-            return await _check(fetcher, check, config.settings.max_hops)
+            return await _check(fetcher, check)
 
     outcomes = await asyncio.gather(*(run(c) for c in checks))
     by_rule: dict[int, list[_Outcome]] = {}

@@ -3,9 +3,6 @@
 Each server gets its own prefix folder (config, pid, logs, temp paths), listens on a free
 port of 127.0.0.1 only, runs in the foreground (`daemon off`) as a child of the test, and is
 stopped by the fixture. The system nginx service is never used.
-
-`LoopbackFetcher` is a minimal stand-in with the `fetch.Fetcher` interface (BRIEF.md), used
-until the real fetcher is on main: one aiohttp session, no redirect following of its own.
 """
 
 from __future__ import annotations
@@ -15,13 +12,6 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
-
-import aiohttp
-from yarl import URL
-
-from linkcheck.model import Hop, Response
-from linkcheck.urls import resolve
 
 from . import require_binary
 
@@ -177,61 +167,3 @@ class NginxServer:
         if self.process.stderr:
             self.process.stderr.close()
         self.process = None
-
-
-class LoopbackFetcher:
-    """The `fetch.Fetcher` interface, minimal: one request per call, 127.0.0.1 only."""
-
-    def __init__(self, max_hops: int = 10) -> None:
-        self.max_hops = max_hops
-        self.session: aiohttp.ClientSession | None = None
-        self.requested: list[str] = []
-
-    async def __aenter__(self) -> LoopbackFetcher:
-        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self.session is not None:
-            await self.session.close()
-
-    async def fetch(
-        self, url: str, *, follow: bool = True, method: str = "GET", read_body: bool = True
-    ) -> Response:
-        assert self.session is not None
-        assert url.startswith(("http://127.0.0.1:", "http://127.0.0.1/")), url
-        hops: list[Hop] = []
-        current = url
-        for _ in range(self.max_hops + 1):
-            self.requested.append(current)
-            try:
-                async with self.session.request(
-                    method, URL(current, encoded=True), allow_redirects=False
-                ) as answer:
-                    text = await answer.text(errors="replace") if read_body else None
-                    headers = tuple((k, v) for k, v in answer.headers.items())
-                    status = answer.status
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                return Response(
-                    url, current, None, tuple(hops), error=str(exc), error_kind="network"
-                )
-            location = dict((k.lower(), v) for k, v in headers).get("location")
-            if follow and 300 <= status < 400 and location:
-                nxt = resolve(location, current)
-                hops.append(Hop(current, status, nxt))
-                current = nxt
-                continue
-            return Response(url, current, status, tuple(hops), text=text, headers=headers)
-        return Response(
-            url,
-            current,
-            None,
-            tuple(hops),
-            error="too many redirects",
-            error_kind="too_many_redirects",
-        )
