@@ -7,6 +7,7 @@ from a 60-odd-rule map; raw requests and the live verifier check every rule agai
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import textwrap
 from collections.abc import Iterator
@@ -422,3 +423,63 @@ def test_cli_refuses_while_errors_remain_unless_forced(
     assert main(["nginx", str(path), "-o", str(out), "--force"]) == 0
     text = out.read_text(encoding="utf-8")
     assert '"/c"' in text and '"/a"' not in text
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def _check_config(served: Served, tmp_path: Path) -> Path:
+    origin = served.server.origin
+    path = tmp_path / "check.yaml"
+    path.write_text(
+        served.path.read_text(encoding="utf-8")
+        + f"sites:\n  en: {{new: '{origin}/new/', seeds: ['{origin}/blog/42/hello-world']}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _v_findings(out: Path) -> list[tuple[str, str]]:
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return sorted((f["code"], f["url"]) for f in report["findings"] if f["code"][0] == "V")
+
+
+def test_linkcheck_check_against_nginx_finds_no_v_code(served: Served, tmp_path: Path) -> None:
+    config = _check_config(served, tmp_path)
+    out = tmp_path / "out"
+    code = main(["check", str(config), "-o", str(out), "--format", "json", "--quiet"])
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert _v_findings(out) == []
+    assert code == 0, report["findings"]
+    assert report["summary"]["redirects"] == len(served.config.rules)
+    unchecked = {r["from"] for r in report["redirects"] if r["live"] is None}
+    # regex rules without examples are checked on crawled URLs only: here the one seed
+    assert unchecked == {
+        "^/el/αρχείο/(.+)$",
+        "^/old/(.*)$",
+        "^/gone-dir/",
+        "^" + re.escape(served.server.origin) + "/abs-re/([a-z]+)$",
+        "^/old/page-0\\.html$",
+    }
+    blog = next(r for r in report["redirects"] if r["from"].startswith("^/blog/"))
+    assert blog["live"]["status"] == 308
+
+
+def test_linkcheck_check_reports_rules_changed_behind_the_map(
+    served: Served, tmp_path: Path
+) -> None:
+    origin = served.server.origin
+    config = _check_config(served, tmp_path)
+    out = tmp_path / "out"
+    served.server.reload(*render_nginx(_mutated(served.config, origin)))
+    try:
+        code = main(["check", str(config), "-o", str(out), "--format", "json", "--quiet"])
+    finally:
+        served.server.reload(*render_nginx(served.config))
+    assert code == 1
+    assert _v_findings(out) == [
+        ("V401", origin + "/moved/302-0"),
+        ("V402", origin + "/old/page-1.html"),
+        ("V402", origin + "/old/page-5.html"),
+        ("V406", origin + "/gone/0.html"),
+    ]

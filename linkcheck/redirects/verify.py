@@ -33,7 +33,14 @@ from linkcheck.redirects.nginx import rejected_rules, static_findings
 from linkcheck.report import LiveRedirect, RedirectRecord
 from linkcheck.urls import UrlError, decoded_path, host_of, normalize, origin_of
 
-__all__ = ["Check", "HttpFetcher", "expected_target", "plan_checks", "verify_redirects"]
+__all__ = [
+    "Check",
+    "HttpFetcher",
+    "expected_target",
+    "plan_checks",
+    "redirect_records",
+    "verify_redirects",
+]
 
 _CAPTURE_REF = re.compile(r"\$([1-9])")
 _ABSOLUTE = re.compile(r"\^?https?", re.IGNORECASE)
@@ -256,6 +263,11 @@ async def verify_redirects(
         findings.extend(outcome.findings)
     records = [_record(rule, by_rule.get(rule.index, ()), invalid) for rule in config.rules]
     return records, findings
+
+
+def redirect_records(config: Config, invalid: Collection[int] = ()) -> list[RedirectRecord]:
+    """One record per map entry, none checked (`--offline`)."""
+    return [_record(rule, (), invalid) for rule in config.rules]
 
 
 def _record(rule: Rule, outcomes: Sequence[_Outcome], invalid: Collection[int]) -> RedirectRecord:
