@@ -407,7 +407,7 @@ def _nginx(args: argparse.Namespace) -> int:
     from linkcheck.findings import Severity
     from linkcheck.redirects.nginx import (
         build_nginx,
-        nginx_problems,
+        refusal_findings,
         rejected_rules,
         server_conf_path,
         static_findings,
@@ -415,7 +415,8 @@ def _nginx(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     findings = static_findings(config)
-    findings += [f for f in nginx_problems(config) if f.source not in {g.source for g in findings}]
+    export = build_nginx(config, exclude=rejected_rules(config, findings))
+    findings += refusal_findings(config, export.refused)
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if errors and not args.force:
         for finding in errors[:20]:
@@ -427,8 +428,6 @@ def _nginx(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FINDINGS
-    rejected = rejected_rules(config, findings)
-    export = build_nginx(config, exclude=rejected)
     left_out = len(config.rules) - len(export.rules)
     if not args.output:
         sys.stdout.write(export.http + "\n" + export.server)

@@ -483,3 +483,22 @@ def test_linkcheck_check_reports_rules_changed_behind_the_map(
         ("V402", origin + "/old/page-5.html"),
         ("V406", origin + "/gone/0.html"),
     ]
+
+
+def test_cli_unwritable_output_is_a_clear_error(
+    served: Served, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "no-such-folder" / "linkcheck.conf"
+    assert main(["nginx", str(served.path), "-o", str(out)]) == 2
+    assert "cannot write" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_rule_nginx_cannot_express(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write_map(tmp_path, "  - {from: '/a;b', to: /b/}\n  - {from: /c, to: /d/}\n")
+    assert main(["nginx", str(path)]) == 1
+    assert "R307" in capsys.readouterr().err
+    assert main(["nginx", str(path), "--force"]) == 0
+    printed = capsys.readouterr().out
+    assert '"/c"' in printed and "/a;b" not in printed

@@ -36,6 +36,7 @@ __all__ = [
     "build_nginx",
     "nginx_problems",
     "nginx_rule",
+    "refusal_findings",
     "regex_scope",
     "rejected_rules",
     "render_nginx",
@@ -449,18 +450,20 @@ def static_findings(config: Config) -> list[Finding]:
 
 def nginx_problems(config: Config) -> list[Finding]:
     """R307 for every valid rule the export must leave out, with the reason."""
-    out = []
-    for refusal in build_nginx(config).refused:
-        rule = refusal.rule
-        out.append(
-            make_finding(
-                "R307",
-                rule.from_url or _source_url(rule, config),
-                f"not exported to nginx: {refusal.reason}",
-                source=rule.position.file_line,
-            )
+    return refusal_findings(config, build_nginx(config).refused)
+
+
+def refusal_findings(config: Config, refused: Iterable[Refusal]) -> list[Finding]:
+    """The R307 findings of an export's refusals."""
+    return [
+        make_finding(
+            "R307",
+            refusal.rule.from_url or _source_url(refusal.rule, config),
+            f"not exported to nginx: {refusal.reason}",
+            source=refusal.rule.position.file_line,
         )
-    return out
+        for refusal in refused
+    ]
 
 
 def _source_url(rule: Rule, config: Config) -> str:
