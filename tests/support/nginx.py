@@ -121,7 +121,8 @@ class NginxServer:
                 err = self.process.stderr.read().decode() if self.process.stderr else ""
                 raise RuntimeError(f"nginx exited ({self.process.returncode}): {err}")
             try:
-                status, _, body = self.raw_get("/__generation")
+                # a Host no rule serves, so that no generated rule shadows the probe
+                status, _, body = self.raw_get("/__generation", host="probe.invalid")
                 if status == 200 and body == str(self.generation).encode():
                     return
             except OSError:
