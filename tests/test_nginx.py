@@ -587,3 +587,9 @@ async def test_random_exact_rules_round_trip_through_nginx(
         assert rule.from_url is not None
         expected = expected_target(rule, rule.from_url, None)
         assert (record.live.status, record.live.location) == (rule.status, expected), rule
+
+
+def test_capture_in_the_target_host_is_refused(tmp_path: Path) -> None:
+    path = _write_map(tmp_path, "  - {from: '^/go/([^/]+)$', to: 'https://$1/', regex: true}\n")
+    problems = nginx_problems(load_config(path))
+    assert len(problems) == 1 and "host" in problems[0].message

@@ -211,6 +211,8 @@ def _target(rule: Rule, groups: int | None) -> str:
         raise _Refused("no resolvable target")
     if not target.isascii() or _BAD_TARGET.search(target):
         raise _Refused("control character or space in the target")
+    if "$" in target.partition("://")[2].partition("/")[0]:
+        raise _Refused("a `$` in the target's host: a capture there could send readers anywhere")
     parts: list[str] = []
     last = 0
     for ref in _CAPTURE_REF.finditer(target):
