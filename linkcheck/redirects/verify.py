@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from linkcheck.config import Config, Rule
 from linkcheck.findings import Finding, make_finding
 from linkcheck.model import Response
-from linkcheck.redirects.nginx import rejected_rules, static_findings
+from linkcheck.redirects.nginx import regex_scope, rejected_rules, static_findings
 from linkcheck.report import LiveRedirect, RedirectRecord
 from linkcheck.urls import UrlError, decoded_path, host_of, normalize, origin_of
 
@@ -137,11 +137,12 @@ def plan_checks(
                 continue
             target = None if rule.gone else _absolute(example.target, origin)
             checks.setdefault((rule.index, url), Check(rule, url, target))
-    for raw in seen_urls:
+    by_host = _regexes_by_host(regexes, origin)
+    for raw in dict.fromkeys(seen_urls):
         url = _absolute(raw, None)
         if url is None or url.partition("?")[0] in exact:
             continue
-        for rule, compiled in regexes:
+        for rule, compiled in by_host.get(host_of(url), by_host[""]):
             subject = _regex_subject(rule, url, origin)
             match = compiled.search(subject) if subject is not None else None
             if match is not None:
@@ -150,6 +151,28 @@ def plan_checks(
                     checks[key] = Check(rule, url, expected_target(rule, url, match))
                 break
     return sorted(checks.values(), key=lambda c: (c.rule.index, c.url))
+
+
+def _regexes_by_host(
+    regexes: Sequence[tuple[Rule, re.Pattern[str]]], origin: str | None
+) -> dict[str, list[tuple[Rule, re.Pattern[str]]]]:
+    """The regex rules that can apply to each host, in map order (`""`: any other host), so
+    that a big crawl is not matched against every regex of every host."""
+    anywhere: list[tuple[Rule, re.Pattern[str]]] = []
+    hosts: dict[str, list[tuple[Rule, re.Pattern[str]]]] = {}
+    for rule, compiled in regexes:
+        try:
+            host, _ = regex_scope(rule, origin)
+        except ValueError:
+            anywhere.append((rule, compiled))
+            continue
+        hosts.setdefault(host, []).append((rule, compiled))
+    out = {
+        host: sorted([*own, *anywhere], key=lambda pair: pair[0].index)
+        for host, own in hosts.items()
+    }
+    out[""] = anywhere
+    return out
 
 
 def _absolute(url: str, origin: str | None) -> str | None:
