@@ -177,7 +177,10 @@ def _checked_host(host: str) -> str:
 def exact_key(from_url: str) -> str:
     """The `$uri` an exact source arrives as: decoded UTF-8, dot segments resolved, `//`
     merged (nginx's `merge_slashes`)."""
-    path = re.sub("/{2,}", "/", decoded_path(from_url))
+    raw = "/" + from_url.partition("://")[2].partition("/")[2]  # normalised: no urlsplit needed
+    path = decoded_path(raw.partition("?")[0].partition("#")[0])
+    if "//" in path:
+        path = re.sub("/{2,}", "/", path)
     if _SURROGATE.search(path):
         raise _Refused("the path is not valid UTF-8 once decoded")
     if _CONTROL.search(path):
