@@ -577,8 +577,9 @@ async def test_random_exact_rules_round_trip_through_nginx(
     served.server.reload(export.http, export.server)
     try:
         async with Fetcher(config.settings) as fetcher:
+            # invalid=(): every exported rule, whatever the validator thinks of it
             records, _ = await verify_redirects(
-                dataclasses.replace(config, rules=tuple(exact)), fetcher, []
+                dataclasses.replace(config, rules=tuple(exact)), fetcher, [], invalid=()
             )
     finally:
         served.server.reload(*render_nginx(served.config))
