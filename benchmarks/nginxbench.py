@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from linkcheck.config import load_config
-from linkcheck.redirects.nginx import build_nginx
+from linkcheck.redirects.nginx import build_nginx, render_nginx
 
 ORIGIN = "https://inter.example.org"
 GREEK = ("άρθρο", "ειδήσεις", "συνάντηση", "αρχείο", "Ελλάδα", "υπουργείο")
@@ -76,12 +76,15 @@ def main() -> int:
         (prefix / "linkcheck.conf").write_text(export.http, encoding="utf-8")
         (prefix / "linkcheck.server.conf").write_text(export.server, encoding="utf-8")
         written = time.perf_counter()
+        render_nginx(config)  # what `linkcheck nginx` does: the validator, then the build
+        rendered = time.perf_counter()
         print(f"rules in map:        {len(config.rules):>9,}")
         print(f"rules exported:      {len(export.rules):>9,}  (refused {len(export.refused)})")
         print(f"http part:           {len(export.http.encode()) / 1e6:>9.1f} MB")
         print(f"load_config:         {loaded - start:>9.3f} s")
         print(f"build_nginx:         {generated - loaded:>9.3f} s")
         print(f"write both parts:    {written - generated:>9.3f} s")
+        print(f"validate + build:    {rendered - written:>9.3f} s  (render_nginx)")
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(binary).exists():
             print("nginx -t:            skipped (nginx not installed)")
