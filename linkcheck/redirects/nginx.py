@@ -126,6 +126,8 @@ def quote(text: str) -> str:
     """
     if _UNQUOTABLE.search(text):
         raise _Refused("control character or invalid UTF-8")
+    if "\\" not in text and '"' not in text:
+        return f'"{text}"'
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -178,7 +180,8 @@ def exact_key(from_url: str) -> str:
     """The `$uri` an exact source arrives as: decoded UTF-8, dot segments resolved, `//`
     merged (nginx's `merge_slashes`)."""
     raw = "/" + from_url.partition("://")[2].partition("/")[2]  # normalised: no urlsplit needed
-    path = decoded_path(raw.partition("?")[0].partition("#")[0])
+    raw = raw.partition("?")[0].partition("#")[0]
+    path = raw if "%" not in raw and "/." not in raw else decoded_path(raw)
     if "//" in path:
         path = re.sub("/{2,}", "/", path)
     if _SURROGATE.search(path):
@@ -216,6 +219,8 @@ def _target(rule: Rule, groups: int | None) -> str:
         raise _Refused("control character or space in the target")
     if "$" in target.partition("://")[2].partition("/")[0]:
         raise _Refused("a `$` in the target's host: a capture there could send readers anywhere")
+    if "$" not in target:
+        return target
     parts: list[str] = []
     last = 0
     for ref in _CAPTURE_REF.finditer(target):
@@ -336,7 +341,8 @@ def build_nginx(config: Config, *, exclude: Collection[int] = ()) -> NginxExport
             regexes.append(entry)
         else:
             # nginx compares exact keys ASCII case-insensitively; the first entry wins.
-            folded = (entry.host, entry.key.encode().lower().decode())
+            key = entry.key
+            folded = (entry.host, key.lower() if key.isascii() else key.encode().lower().decode())
             first = seen.get(folded)
             if first is not None:
                 if first.status != rule.status or first.to_url != rule.to_url:
