@@ -153,7 +153,9 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
     # includes config.problems.
     collected.findings.extend(config.problems)
     if options.offline:
-        collected.redirects.extend(redirect_records(config))
+        collected.redirects.extend(
+            redirect_records(config, rejected_rules(config, collected.findings))
+        )
         return
     async with Fetcher(config.settings, remap=options.remap) as fetcher:
         try:
