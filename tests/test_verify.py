@@ -13,7 +13,12 @@ from support.nginx import free_port
 from linkcheck.config import Config, load_config
 from linkcheck.fetch import Fetcher
 from linkcheck.model import Response
-from linkcheck.redirects.verify import expected_target, plan_checks, verify_redirects
+from linkcheck.redirects.verify import (
+    expected_target,
+    plan_checks,
+    redirect_records,
+    verify_redirects,
+)
 
 # path → (status, Location or None)
 ROUTES: dict[str, tuple[int, str | None]] = {
@@ -208,3 +213,21 @@ async def test_target_refused_by_scope_or_robots_is_not_called_broken(
     async with _ScopedFetcher(config.settings) as fetcher:
         _, findings = await verify_redirects(config, fetcher, [])
     assert [f.code for f in findings] == ["V402"]
+
+
+def test_offline_records_list_every_entry_unchecked(tmp_path: Path) -> None:
+    path = tmp_path / "redirects.yaml"
+    path.write_text(
+        "version: 1\ndefaults: {origin: 'http://h'}\nredirects:\n"
+        "  - {from: /a, to: /b}\n  - {from: /c, to: /d, status: 999}\n"
+        "  - {from: /e, status: 410}\n",
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    records = redirect_records(config, invalid={2})
+    assert [(r.source, r.valid, r.live) for r in records] == [
+        ("/a", True, None),
+        ("/c", False, None),
+        ("/e", False, None),
+    ]
+    assert [r.line for r in records] == [4, 5, 6]
