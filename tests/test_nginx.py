@@ -595,3 +595,32 @@ def test_capture_in_the_target_host_is_refused(tmp_path: Path) -> None:
     path = _write_map(tmp_path, "  - {from: '^/go/([^/]+)$', to: 'https://$1/', regex: true}\n")
     problems = nginx_problems(load_config(path))
     assert len(problems) == 1 and "host" in problems[0].message
+
+
+def test_each_host_gets_its_own_table_keyed_in_punycode(tmp_path: Path) -> None:
+    """Absolute rules on other hosts (one an IDN) are served by Host, never by DNS."""
+    server = NginxServer(tmp_path / "prefix")
+    path = _write_map(
+        tmp_path,
+        "  - {from: 'http://ΕΛ.example.org/νέα/', to: 'http://ελ.example.org/news/'}\n"
+        "  - {from: 'http://fr.example.org/a', to: 'http://fr.example.org/b', status: 302}\n"
+        "  - {from: /a, to: /c}\n"
+        "  - {from: '^https?://fr\\.example\\.org/re/(.*)$', to: 'http://fr.example.org/x/$1',"
+        " regex: true}\n",
+        origin=server.origin,
+    )
+    http, server_part = render_nginx(load_config(path))
+    assert '"xn--qxam.example.org" $linkcheck_h' in http
+    server.write(http, server_part)
+    server.start()
+    try:
+        idn = server.location("/%CE%BD%CE%AD%CE%B1/", host="xn--qxam.example.org")
+        assert idn == (301, "http://xn--qxam.example.org/news/")
+        assert server.location("/a", host="fr.example.org") == (302, "http://fr.example.org/b")
+        assert server.location("/re/q", host="fr.example.org") == (301, "http://fr.example.org/x/q")
+        assert server.location("/a", host="FR.example.org.") == (302, "http://fr.example.org/b")
+        assert server.location("/a") == (301, server.origin + "/c")
+        assert server.location("/a", host="other.example.org") == (200, None)
+        assert server.location("/re/q") == (200, None)
+    finally:
+        server.stop()
