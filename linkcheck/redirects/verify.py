@@ -45,8 +45,9 @@ __all__ = [
 _CAPTURE_REF = re.compile(r"\$([1-9])")
 _ABSOLUTE = re.compile(r"\^?https?", re.IGNORECASE)
 _NOT_CHECKED = frozenset({"robots", "scope"})
-_LOOPING = frozenset({"loop", "too_many_redirects"})
 """Fetcher refusals that are no answer from the server (C106 territory, not V403)."""
+_LOOPING = frozenset({"loop", "too_many_redirects"})
+"""Fetcher outcomes that mean the redirects never end (V405)."""
 
 
 class HttpFetcher(Protocol):
@@ -59,7 +60,7 @@ class HttpFetcher(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One live check: request `url`, expect `status` and (for redirects) `target`."""
+    """One live check: request `url`, expect the rule's status and (unless gone) `target`."""
 
     rule: Rule
     url: str
