@@ -624,3 +624,14 @@ def test_each_host_gets_its_own_table_keyed_in_punycode(tmp_path: Path) -> None:
         assert server.location("/re/q") == (200, None)
     finally:
         server.stop()
+
+
+def test_a_map_without_rules_still_gives_a_valid_config(tmp_path: Path) -> None:
+    path = tmp_path / "redirects.yaml"
+    path.write_text("version: 1\nredirects: []\n", encoding="utf-8")
+    export = build_nginx(load_config(path))
+    assert export.rules == ()
+    checker = NginxServer(tmp_path / "prefix")
+    checker.write(export.http, export.server)
+    checked = checker.test_config()
+    assert checked.returncode == 0, checked.stderr
