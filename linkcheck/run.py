@@ -26,6 +26,8 @@ from linkcheck.errors import ConfigError
 from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, Severity
 from linkcheck.pairing import pair_site
+from linkcheck.redirects.nginx import rejected_rules
+from linkcheck.redirects.verify import redirect_records, verify_redirects
 from linkcheck.report import PairRecord, RedirectRecord, Report
 from linkcheck.report.sites import site_summaries
 from linkcheck.report.stats import response_stats
@@ -178,6 +180,9 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
     # includes config.problems.
     collected.findings.extend(config.problems)
     if options.offline:
+        collected.redirects.extend(
+            redirect_records(config, rejected_rules(config, collected.findings))
+        )
         return
     async with Fetcher(config.settings, remap=options.remap) as fetcher:
         try:
@@ -190,7 +195,11 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
             )
             collected.crawled = True
             await _pair(config, options, collected, fetcher)
-            # TODO(lead): redirects.verify.verify_redirects(config, fetcher, seen) (D).
+            seen = [*collected.crawl.responses, *collected.crawl.links]
+            invalid = rejected_rules(config, collected.findings)
+            records, found = await verify_redirects(config, fetcher, seen, invalid=invalid)
+            collected.redirects.extend(records)
+            collected.findings.extend(found)
         finally:
             collected.requests = fetcher.requests
 
@@ -230,6 +239,11 @@ def build_report(
     findings.sort(key=lambda f: (-f.severity.rank, f.code, f.url))
     links = sum(1 for url in result.links if url in result.responses)
     elapsed = result.elapsed
+    # Every map entry is listed even when verification did not run to the end (interrupt,
+    # failure): unchecked ones with live null, as offline.
+    redirects = collected.redirects or redirect_records(
+        config, rejected_rules(config, collected.findings)
+    )
     return Report(
         version=__version__,
         started=started,
@@ -240,11 +254,11 @@ def build_report(
         links=links,
         findings=tuple(findings),
         pairs=tuple(collected.pairs),
-        redirects=tuple(collected.redirects),
+        redirects=tuple(redirects),
         sites=site_summaries(
             [s for s in config.sites if not options.sites or s.name in options.sites],
             collected.pairs,
-            collected.redirects,
+            redirects,
             pages={name: len(pages) for name, pages in result.pages.items()},
             links=_links_per_site(result),
         ),
