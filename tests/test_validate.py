@@ -267,6 +267,7 @@ class TestUnsafe:
             "{from: '^/el/[αβ]/$', to: '/b/', regex: true}",
             "{from: '^/a b/(.*)$', to: '/b/$1', regex: true}",
             "{from: '/a%0Ab', to: /b}",
+            "{from: '~^/a/(.*)$', to: '/b/$1', regex: true}",
         ],
     )
     def test_unsafe_value(self, tmp_path: Path, entry: str) -> None:

@@ -21,7 +21,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from linkcheck.config import Config, Position, Rule, Settings
@@ -41,6 +41,8 @@ _UNSAFE_VALUE = re.compile(r"[;{}\"'`\\\s\x00-\x1f\x7f-\x9f$]")
 _UNSAFE_REGEX = re.compile(r"[;\"'`\s\x00-\x1f\x7f-\x9f]")
 _UNSAFE_TARGET = re.compile(_UNSAFE_VALUE.pattern.replace("$", ""))  # `$N` judged apart
 _BRACED_VAR = re.compile(r"\$\{[0-9]+\}")
+# Characters a normalised URL keeps as they are (so a prefix of them reads the same encoded).
+_PLAIN_PREFIX = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]*\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NGINX_VAR = re.compile(r"\$(?:\{([0-9]+)\}|([0-9])|)")
 _INLINE_FLAGS = re.compile(r"\(\?[aiLmsux-]+[:)]")
@@ -160,6 +162,15 @@ class _Matcher:
     combined: re.Pattern[str] | None = None
     markers: dict[int, _Regex] = field(default_factory=dict)
     prefixes: tuple[str, ...] | None = None  # every match starts with one of these
+    plain: int = 0  # if > 0, the prefixes are spelt alike encoded and decoded, this long
+
+    def rejects(self, encoded: str) -> bool:
+        """Cheap certainty that no regex matches: the still-encoded subject has no prefix."""
+        return (
+            self.plain > 0
+            and "%" not in encoded[: self.plain]
+            and not encoded.startswith(self.prefixes or ())
+        )
 
     def __post_init__(self) -> None:
         if not self.regexes:
@@ -169,6 +180,8 @@ class _Matcher:
         ]
         if all(starts):
             self.prefixes = tuple(p for p in starts if p)
+            if all(_PLAIN_PREFIX.match(p) for p in self.prefixes):
+                self.plain = max(len(p) for p in self.prefixes)
         parts: list[str] = []
         group = 0
         for regex in self.regexes:
@@ -263,10 +276,16 @@ class _Context:
         """The regex rule nginx would apply to `url` if no exact key matches, and its subject."""
         best: tuple[_Regex, str] | None = None
         if self.paths.regexes and (not self.on_origin or url.startswith(self.on_origin)):
+            encoded = url[len(self.on_origin) - 1 :] if self.on_origin else ""
+            if encoded and self.paths.rejects(encoded.partition("?")[0]):
+                return self._url_regex(url, None)
             subject = _decoded(url)
             found = self.paths.first(subject)
             if found is not None:
                 best = (found, subject)
+        return self._url_regex(url, best)
+
+    def _url_regex(self, url: str, best: tuple[_Regex, str] | None) -> tuple[_Regex, str] | None:
         if self.urls.regexes:
             subject = _origin(url) + _decoded(url)
             found = self.urls.first(subject)
@@ -398,6 +417,11 @@ def _safety(ctx: _Context, rules: list[Rule]) -> list[Rule]:
                 reasons.append(
                     f"`from` holds {_describe_chars(rule.source, _UNSAFE_REGEX)}; "
                     "percent-encoding does not apply to regexes: use \\x3B-style escapes"
+                )
+            if rule.source.startswith("~"):
+                reasons.append(
+                    "`from` starts with `~`, nginx's regex marker; here `regex: true` marks a "
+                    "regex and the `~` would have to match literally: drop it"
                 )
             reasons.extend(_scan_regex(rule.source)[1])
             if rule.target is not None:
@@ -539,12 +563,12 @@ def _self_redirects(ctx: _Context, exact: list[Rule]) -> None:
             )
 
 
-@dataclass(frozen=True, slots=True)
-class _Start:
-    """A walk of the graph: `rule` sends `url` onwards; findings go to `where`."""
+class _Start(NamedTuple):
+    """A walk of the graph: `rule` sends to `url` (looked up as `key`); findings go to `where`."""
 
     rule: Rule
     url: str
+    key: str
     where: Position
     example: str | None = None
 
@@ -556,7 +580,7 @@ def _graph_starts(ctx: _Context, exact: list[Rule], regexes: list[_Regex]) -> li
     """
     keys = ctx.to_keys
     starts = [
-        _Start(rule, rule.to_url, rule.position)
+        _Start(rule, rule.to_url, keys[rule.index], rule.position)
         for rule in exact
         if rule.to_url is not None and keys[rule.index] != ctx.from_keys[rule.index]
     ]
@@ -565,11 +589,11 @@ def _graph_starts(ctx: _Context, exact: list[Rule], regexes: list[_Regex]) -> li
         if rule.target is not None and "$" not in rule.target:
             literal = ctx.absolute(rule.target)
             if literal is not None:
-                starts.append(_Start(rule, literal, rule.position))
+                starts.append(_Start(rule, literal, _key(literal), rule.position))
         for example in rule.examples:
             produced = _check_example(ctx, regex, example.source, example.target, example.position)
             if produced is not None and "$" in (rule.target or ""):
-                starts.append(_Start(rule, produced, rule.position, example.source))
+                starts.append(_Start(rule, produced, _key(produced), rule.position, example.source))
     return starts
 
 
@@ -764,10 +788,12 @@ def _walk(ctx: _Context, starts: Iterable[_Start]) -> None:
     outcome: dict[str, _Outcome] = {}
     loops_reported: set[int] = set()
     for start in starts:
-        key = _key(start.url)
+        key = start.key
+        first = ctx.successor(start.url, key)
+        if first is None:
+            continue  # the target is final: the common case
         result = outcome.get(key) or _follow(ctx, start.url, key, outcome)
         rule = start.rule
-        first = ctx.successor(start.url, key)
         if result.loop is not None:
             cycle = result.loop
             if rule.index in cycle.members:
@@ -786,7 +812,7 @@ def _walk(ctx: _Context, starts: Iterable[_Start]) -> None:
                     via=first.rule.position.file_line,
                 )
             continue
-        if first is None or result.hops == 0:
+        if result.hops == 0:
             continue
         via = first.rule.position.file_line
         what = f"example {start.example}: " if start.example else ""
