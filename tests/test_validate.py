@@ -179,6 +179,16 @@ class TestChainsAndLoops:
         )
         assert sorted(f.code for f in found) == ["R303", "R304"]
 
+    def test_regex_feeding_itself_new_urls_is_an_endless_loop(self, tmp_path: Path) -> None:
+        found = findings_of(
+            tmp_path,
+            "  - {from: /a, to: /b}\n  - {from: '^/(.*)$', to: '/x/$1', regex: true}\n",
+        )
+        assert sorted(f.code for f in found) == ["R303", "R304"]
+        loop = only(found, "R304")[0]
+        assert loop.details["endless"] is True
+        assert lines([loop]) == [5]
+
     def test_target_declared_gone_is_a_chain(self, tmp_path: Path) -> None:
         found = findings_of(tmp_path, "  - {from: /a, to: /b}\n  - {from: /b, status: 410}\n")
         assert [f.code for f in found] == ["R303"]
@@ -196,6 +206,7 @@ class TestSelfRedirect:
             ("/a/", "'https://inter.example.org/a/'"),
             ("/a/", "/a/?utm=1"),
             ("/About/", "/about/"),
+            ("/x%2Fy", "/x/y"),
         ],
     )
     def test_self_redirect(self, tmp_path: Path, source: str, target: str) -> None:
@@ -238,6 +249,25 @@ class TestUnreachable:
             "  - {from: /en/news/1.html, to: /elsewhere/}\n"
             "  - {from: '^/en/news/(\\d+)\\.html$', to: '/news/$1/', regex: true,\n"
             "     examples: [{from: /en/news/1.html, to: /news/1/}]}\n",
+        )
+        assert [f.code for f in found] == ["R306"]
+        assert lines(found) == [6]
+
+    def test_example_handled_alike_by_an_exact_key_is_fine(self, tmp_path: Path) -> None:
+        found = findings_of(
+            tmp_path,
+            "  - {from: /en/news/1.html, to: /news/1/}\n"
+            "  - {from: '^/en/news/(\\d+)\\.html$', to: '/news/$1/', regex: true,\n"
+            "     examples: [{from: /en/news/1.html, to: /news/1/}]}\n",
+        )
+        assert found == []
+
+    def test_example_taken_by_an_earlier_regex(self, tmp_path: Path) -> None:
+        found = findings_of(
+            tmp_path,
+            "  - {from: '^/en/news/old', to: /old/, regex: true}\n"
+            "  - {from: '^/en/news/(.+)$', to: '/news/$1', regex: true,\n"
+            "     examples: [{from: /en/news/old-1, to: /news/old-1}]}\n",
         )
         assert [f.code for f in found] == ["R306"]
         assert lines(found) == [6]

@@ -343,9 +343,12 @@ def _decoded(url: str) -> str:
 
 
 def _key(url: str) -> str:
-    """How nginx looks a URL up among exact keys: no query, ASCII case ignored."""
+    """How nginx looks a URL up among exact keys: decoded, no query, ASCII case ignored."""
     head = url.partition("?")[0]
-    return head.lower() if head.isascii() else head
+    if "%" not in head:
+        return head.lower()
+    raw = unquote(head, errors="surrogateescape").encode("utf-8", "surrogateescape")
+    return raw.lower().decode("utf-8", "surrogateescape")  # bytes.lower: ASCII only
 
 
 # --------------------------------------------------------------------------- the checks
@@ -533,8 +536,8 @@ def _case_collisions(ctx: _Context, exact: list[Rule]) -> list[Rule]:
         details = {"first": where.line, "first_file": where.file, "first_position": str(where)}
         if _key(url) == _key(earlier.from_url or ""):
             message = (
-                f"nginx compares exact keys ignoring ASCII case, so this source and the one at "
-                f"{where.file_line} are one key there ({earlier.source} / {rule.source}); "
+                f"nginx reads this source and the one at {where.file_line} as one key (it "
+                f"decodes the path and ignores ASCII case): {earlier.source} / {rule.source}; "
                 "keep one spelling"
             )
         else:
@@ -558,8 +561,9 @@ def _self_redirects(ctx: _Context, exact: list[Rule]) -> None:
             ctx.add(
                 "R305",
                 rule,
-                f"the target {rule.target} reaches this same rule again in nginx (query "
-                "strings and ASCII letter case do not count for exact keys): an endless loop",
+                f"the target {rule.target} reaches this same rule again in nginx (exact keys "
+                "are compared decoded, without the query string, ignoring ASCII case): an "
+                "endless loop",
             )
 
 
@@ -680,14 +684,18 @@ def _unreachable(ctx: _Context, regexes: list[_Regex]) -> None:
         if catch_all is not None:
             prefixes.setdefault((regex.whole_url, catch_all[0]), regex)
         for example in rule.examples:
-            _example_taken(ctx, regex, example.source, example.position)
+            _example_taken(ctx, regex, example.source, example.target, example.position)
 
 
-def _example_taken(ctx: _Context, regex: _Regex, source: str, where: Position) -> None:
+def _example_taken(ctx: _Context, regex: _Regex, source: str, target: str, where: Position) -> None:
+    """R306 when an example's source is handled by another rule, with another outcome."""
     url = ctx.absolute(source)
     if url is None:
         return
     owner = ctx.exact.get(_key(url))
+    expected = ctx.absolute(target, _origin(url) if regex.whole_url else None)
+    if owner is not None and owner.to_url == expected and owner.status == regex.rule.status:
+        return  # the exact rule does what the example says: nothing is lost
     if owner is not None:
         ctx.add_at(
             "R306",
@@ -796,12 +804,10 @@ def _walk(ctx: _Context, starts: Iterable[_Start]) -> None:
         rule = start.rule
         if result.loop is not None:
             cycle = result.loop
-            if rule.index in cycle.members:
-                if id(cycle) in loops_reported or _is_self_loop(cycle):
-                    continue
+            if id(cycle) not in loops_reported and not _is_self_loop(cycle):
                 loops_reported.add(id(cycle))
                 _report_loop(ctx, cycle)
-            elif first is not None:
+            if rule.index not in cycle.members:
                 ctx.add_at(
                     "R303",
                     rule,
@@ -847,6 +853,7 @@ class _Cycle:
     urls: list[str]
     rules: list[Rule]
     members: set[int]
+    endless: bool = False  # no URL repeats: each hop makes a new one (`^/(.*)$` -> `/x/$1`)
 
     @property
     def head(self) -> Rule:
@@ -888,9 +895,15 @@ def _follow(ctx: _Context, url: str, key: str, outcome: dict[str, _Outcome]) -> 
             del path[on_path[key] :]
             break
         step = ctx.successor(current, key)
-        if step is None or len(path) >= MAX_WALK:
+        if step is None:
             result = _Outcome(current, 0)
             outcome[key] = result
+            break
+        if len(path) >= MAX_WALK:  # regex rules feeding themselves new URLs forever
+            tail = path[-MAX_WALK // 2 :]
+            rules = list({id(s.rule): s.rule for _, _, s in tail}.values())
+            result = _Outcome(None, 0, _Cycle([u for u, _, _ in path[:3]], rules, set(), True))
+            result.loop.members.update(r.index for r in rules)  # type: ignore[union-attr]
             break
         on_path[key] = len(path)
         path.append((current, key, step))
@@ -909,6 +922,20 @@ def _is_self_loop(cycle: _Cycle) -> bool:
 
 def _report_loop(ctx: _Context, cycle: _Cycle) -> None:
     head = cycle.head
+    if cycle.endless:
+        where = [rule.position.file_line for rule in cycle.rules]
+        ctx.add(
+            "R304",
+            head,
+            f"endless redirect: {'the regex rules' if len(where) > 1 else 'the regex rule'} at "
+            f"{', '.join(where)} {'keep' if len(where) > 1 else 'keeps'} matching "
+            f"{'their' if len(where) > 1 else 'its'} own targets, each hop a new URL "
+            f"({' -> '.join(cycle.urls)} -> ...)",
+            cycle=cycle.urls,
+            rules=where,
+            endless=True,
+        )
+        return
     start = cycle.rules.index(head)
     rules = cycle.rules[start:] + cycle.rules[:start]
     urls = cycle.urls[start:] + cycle.urls[:start]
