@@ -551,3 +551,24 @@ class TestCommand:
     def test_missing_file_exits_2(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
         assert "nope.yaml" in capsys.readouterr().err
+
+
+def test_policy_is_the_one_of_check(tmp_path: Path) -> None:
+    """`validate` applies settings exactly as `check` does (run.apply_policy)."""
+    from linkcheck.run import apply_policy
+
+    path = tmp_path / "redirects.yaml"
+    path.write_text(
+        "settings:\n  ignore: [R301]\n  severity: {R303: error}\n"
+        "  accept: [{code: R304, url: '*', until: 2026-01-01, why: later}]\n"
+        + HEADER
+        + "  - {from: /a, to: /b}\n  - {from: /a, to: /b}\n  - {from: /b, to: /c}\n"
+        "  - {from: /l1, to: /l2}\n  - {from: /l2, to: /l1}\n",
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    for today in (dt.date(2025, 1, 1), dt.date(2027, 1, 1)):
+        found = validate(config)
+        assert apply_settings(found, config.settings, today) == apply_policy(
+            found, config.settings, today
+        )
