@@ -650,6 +650,8 @@ class _RuleReader:
     def __init__(self, defaults: Defaults) -> None:
         self.defaults = defaults
         self.rules: list[Rule] = []
+        # A canonical origin plus an already canonical path is canonical: no normalising.
+        self.canonical_origin = defaults.origin is not None and is_canonical(defaults.origin + "/")
 
     def read(self, reader: _Reader, node: yaml.Node) -> None:
         if _is_null(node):
@@ -691,20 +693,30 @@ class _RuleReader:
         elif status not in REDIRECT_STATUSES or target is None or target.strip() == "":
             return None
         origin = self.defaults.origin
-        if _ABSOLUTE.match(source):
+        if source[:1] == "/":
+            if origin is None:
+                return None
+            from_url = (
+                origin + source
+                if self.canonical_origin and _CANONICAL_PATH.match(source)
+                else _fast_normalized(origin + source)
+            )
+        elif _ABSOLUTE.match(source):
             from_url = _fast_normalized(source)
-        elif source.startswith("/") and origin is not None:
-            from_url = _fast_normalized(origin + source)
         else:
             return None
         if from_url is None:
             return None
         to_url: str | None = None
         if target is not None:
-            if _ABSOLUTE.match(target):
+            if target[:1] == "/":
+                to_url = (
+                    origin + target
+                    if origin and self.canonical_origin and _CANONICAL_PATH.match(target)
+                    else _fast_normalized((origin or _origin(from_url)) + target)
+                )
+            elif _ABSOLUTE.match(target):
                 to_url = _fast_normalized(target)
-            elif target.startswith("/"):
-                to_url = _fast_normalized((origin or _origin(from_url)) + target)
             if to_url is None:
                 return None
         return Rule(
@@ -938,6 +950,8 @@ _FAST_ITEM = re.compile(
     rf"( *)- (\{{) *from: +({_VALUE}) *(?:, *to: +({_VALUE}) *)?(?:, *status: +([0-9]{{1,4}}) *)?"
     r"\} *(?: #.*)?\Z"
 )
+# A path that `urls.normalize` leaves as it is (no escape, no dot segment, safe characters).
+_CANONICAL_PATH = re.compile(r"(?:/(?!\.)[A-Za-z0-9\-._~!$&()*+;=@]*)+\Z")
 _ANCHOR = re.compile(r"(?:^|[\s,\[{])[&*]\S", re.MULTILINE)  # anchors, aliases
 _ITEM_START = re.compile(r"( *)-(?: |\Z)")
 _BLANK = re.compile(r" *(?:#.*)?\Z")
@@ -1050,8 +1064,8 @@ def _fast_item(lines: list[str], start: int, stop: int) -> _FastEntry | _Fragmen
             return _FastEntry(
                 start,
                 len(indent) + 2,
-                _scalar(source),
-                None if target is None else _scalar(target),
+                source if source[0] != "'" else _scalar(source),
+                target if target is None or target[0] != "'" else _scalar(target),
                 None if status is None else int(status),
                 lines[start],
             )
