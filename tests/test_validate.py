@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -333,6 +334,15 @@ class TestUnsafe:
         )
         assert [f.code for f in found] == ["R307"]
 
+    def test_keys_differing_in_unicode_normalisation_only(self, tmp_path: Path) -> None:
+        nfc = "/el/ά.html"
+        nfd = unicodedata.normalize("NFD", nfc)
+        assert nfc != nfd
+        found = findings_of(
+            tmp_path, f"  - {{from: {nfc}, to: /el/a/}}\n  - {{from: {nfd}, to: /el/b/}}\n"
+        )
+        assert [f.code for f in found] == ["R307"]
+
     def test_keys_differing_in_ascii_case_are_one_nginx_key(self, tmp_path: Path) -> None:
         found = findings_of(
             tmp_path, "  - {from: /About.html, to: /a/}\n  - {from: /about.html, to: /b/}\n"
@@ -414,6 +424,10 @@ class TestExamples:
         match = re.search(r"(a)(b)?", "a")
         assert match is not None
         assert substitute("/$1/$2/${1}/$10/$9", match) == "/a//a/a0/"
+
+    def test_examples_on_an_exact_rule(self, tmp_path: Path) -> None:
+        found = findings_of(tmp_path, "  - {from: /a, to: /b, examples: [{from: /a, to: /b}]}\n")
+        assert [f.code for f in found] == ["R300"]
 
 
 class TestIncludes:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
@@ -530,13 +531,25 @@ def _declared(rule: Rule) -> str:
 
 
 def _case_collisions(ctx: _Context, exact: list[Rule]) -> list[Rule]:
-    """R307 for sources that only letter case tells apart; nginx and people disagree there."""
+    """R307 for sources that only letter case (or NFC/NFD) tells apart: nginx and people
+    disagree there. Also R300 for `examples` on an exact rule, where they mean nothing."""
     seen: dict[str, Rule] = {}
     kept: list[Rule] = []
     for rule in exact:
+        if rule.examples:
+            ctx.add_at(
+                "R300",
+                rule,
+                rule.examples[0].position,
+                "`examples` only apply to regex rules (`regex: true`); this rule is exact",
+            )
         url = rule.from_url or ""
         head = url.partition("?")[0]
-        folded = unquote(head, errors="surrogateescape").casefold() if "%" in head else head.lower()
+        folded = (
+            unicodedata.normalize("NFC", unquote(head, errors="surrogateescape")).casefold()
+            if "%" in head
+            else head.lower()
+        )
         earlier = seen.get(folded)
         if earlier is None:
             seen[folded] = rule
@@ -553,8 +566,9 @@ def _case_collisions(ctx: _Context, exact: list[Rule]) -> list[Rule]:
         else:
             message = (
                 f"differs from the source at {where.file_line} only in the case of non-ASCII "
-                f"letters ({earlier.source} / {rule.source}): nginx treats them as different "
-                "paths, readers do not; keep one spelling"
+                f"letters or in Unicode normalisation (NFC/NFD) ({earlier.source} / "
+                f"{rule.source}): nginx treats them as different paths, readers do not; keep "
+                "one spelling"
             )
         ctx.add("R307", rule, message, **details)
     return kept
