@@ -996,6 +996,8 @@ def _scalar(text: str) -> str:
 
 def _fast_split(text: str, *, bare_list: bool) -> _FastSplit | None:
     """Cut the `redirects:` block out of `text`, or None when the whole file needs YAML."""
+    if "\r" in text:  # Windows line ends read alike; a lone CR is left to YAML
+        text = text.replace("\r\n", "\n")
     if _NOT_FAST.search(text) or text.startswith("%") or "\n---" in text or "\n..." in text:
         return None
     lines = text.split("\n")
