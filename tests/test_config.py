@@ -147,9 +147,13 @@ def test_fast_path_gives_the_yaml_model_for_odd_files(
     assert fast == slow
 
 
-def test_fast_path_applies_to_a_plain_map(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_fast_path_applies_to_a_plain_map(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newline: str
+) -> None:
     path = tmp_path / "redirects.yaml"
-    path.write_text(HEADER + "  - {from: /a, to: /b}\n", encoding="utf-8")
+    text = HEADER + "  - {from: /a, to: /b}\n  - {from: /c, to: /d}   # note\n"
+    path.write_text(text.replace("\n", newline), encoding="utf-8", newline="")
     fast, slow, used = load_both(path, monkeypatch)
     assert used and fast == slow
 
