@@ -183,12 +183,13 @@ class TestChainsAndLoops:
     def test_regex_feeding_itself_new_urls_is_an_endless_loop(self, tmp_path: Path) -> None:
         found = findings_of(
             tmp_path,
-            "  - {from: /a, to: /b}\n  - {from: '^/(.*)$', to: '/x/$1', regex: true}\n",
+            "  - {from: /a, to: /b}\n  - {from: /c, to: /d}\n"
+            "  - {from: '^/(.*)$', to: '/x/$1', regex: true}\n",
         )
-        assert sorted(f.code for f in found) == ["R303", "R304"]
+        assert sorted(f.code for f in found) == ["R303", "R303", "R304"]
         loop = only(found, "R304")[0]
         assert loop.details["endless"] is True
-        assert lines([loop]) == [5]
+        assert lines([loop]) == [6]
 
     def test_target_declared_gone_is_a_chain(self, tmp_path: Path) -> None:
         found = findings_of(tmp_path, "  - {from: /a, to: /b}\n  - {from: /b, status: 410}\n")

@@ -818,7 +818,7 @@ def _shadowing(
 def _walk(ctx: _Context, starts: Iterable[_Start]) -> None:
     """R303 and R304 in one pass over the functional graph (memoised: each URL once)."""
     outcome: dict[str, _Outcome] = {}
-    loops_reported: set[int] = set()
+    loops_reported: set[frozenset[int]] = set()  # by the rules in them: endless walks repeat
     for start in starts:
         key = start.key
         first = ctx.successor(start.url, key)
@@ -828,8 +828,9 @@ def _walk(ctx: _Context, starts: Iterable[_Start]) -> None:
         rule = start.rule
         if result.loop is not None:
             cycle = result.loop
-            if id(cycle) not in loops_reported and not _is_self_loop(cycle):
-                loops_reported.add(id(cycle))
+            members = frozenset(cycle.members)
+            if members not in loops_reported and not _is_self_loop(cycle):
+                loops_reported.add(members)
                 _report_loop(ctx, cycle)
             if rule.index not in cycle.members:
                 ctx.add_at(
