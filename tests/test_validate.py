@@ -587,3 +587,20 @@ def test_policy_is_the_one_of_check(tmp_path: Path) -> None:
         assert apply_settings(found, config.settings, today) == apply_policy(
             found, config.settings, today
         )
+
+
+def test_generated_benchmark_map_yields_exactly_the_planted_findings(tmp_path: Path) -> None:
+    """The benchmark's map (small here): every planted problem found, nothing else."""
+    import importlib.util
+    from collections import Counter
+
+    bench = Path(__file__).parents[1] / "benchmarks" / "mapbench.py"
+    spec = importlib.util.spec_from_file_location("mapbench", bench)
+    assert spec is not None and spec.loader is not None
+    mapbench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mapbench)
+    text, planted = mapbench.generate(3000)
+    path = tmp_path / "redirects.yaml"
+    path.write_text(text, encoding="utf-8")
+    found = Counter((f.code, lines([f])[0]) for f in validate(load_config(path)))
+    assert found == planted
