@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
-from linkcheck.config import Config, Position, Rule, Settings
+from linkcheck.config import Config, Position, Rule, Settings, compile_regex
 from linkcheck.findings import Finding, Severity, make_finding
 from linkcheck.urls import UrlError, normalize
 
@@ -148,44 +148,47 @@ def substitute(template: str, match: re.Match[str]) -> str:
 
 @dataclass(slots=True)
 class _Regex:
-    """A usable regex rule, compiled once."""
+    """A usable regex rule, compiled once; `prefix` starts every match ("" if unknown)."""
 
     rule: Rule
     compiled: re.Pattern[str]
     whole_url: bool
+    prefix: str = ""
 
 
 @dataclass(slots=True)
 class _Matcher:
-    """All regex rules of one kind (path or whole URL) as one alternation, in file order."""
+    """All regex rules of one kind (path or whole URL), answering "which matches first?".
+
+    Anchored regexes are indexed by their literal prefix (`^/en/news/...` under
+    `/en/news/`), so a subject is only tried against the few whose prefix it starts with;
+    the others (no literal prefix) are tried through one combined alternation in file order.
+    """
 
     regexes: list[_Regex]
+    by_prefix: dict[str, list[_Regex]] = field(default_factory=dict)
+    lengths: tuple[int, ...] = ()
+    always: list[_Regex] = field(default_factory=list)
     combined: re.Pattern[str] | None = None
     markers: dict[int, _Regex] = field(default_factory=dict)
-    prefixes: tuple[str, ...] | None = None  # every match starts with one of these
-    plain: int = 0  # if > 0, the prefixes are spelt alike encoded and decoded, this long
-
-    def rejects(self, encoded: str) -> bool:
-        """Cheap certainty that no regex matches: the still-encoded subject has no prefix."""
-        return (
-            self.plain > 0
-            and "%" not in encoded[: self.plain]
-            and not encoded.startswith(self.prefixes or ())
-        )
+    plain: int = 0  # if > 0, every prefix is spelt alike encoded and decoded, this long at most
 
     def __post_init__(self) -> None:
-        if not self.regexes:
-            return
-        starts = [
-            _literal_prefix(r.rule.source, _scan_regex(r.rule.source)[0]) for r in self.regexes
-        ]
-        if all(starts):
-            self.prefixes = tuple(p for p in starts if p)
-            if all(_PLAIN_PREFIX.match(p) for p in self.prefixes):
-                self.plain = max(len(p) for p in self.prefixes)
+        for regex in self.regexes:
+            if regex.prefix:
+                self.by_prefix.setdefault(regex.prefix, []).append(regex)
+            else:
+                self.always.append(regex)
+        self.lengths = tuple(sorted({len(prefix) for prefix in self.by_prefix}))
+        if self.by_prefix and not self.always and all(map(_PLAIN_PREFIX.match, self.by_prefix)):
+            self.plain = self.lengths[-1]
+        if len(self.always) > 1:
+            self._combine()
+
+    def _combine(self) -> None:
         parts: list[str] = []
         group = 0
-        for regex in self.regexes:
+        for regex in self.always:
             pattern = regex.rule.source
             if re.search(r"\\[1-9]|\(\?P=|\(\?[aiLmsux]+\)", pattern):
                 return  # back-references and global flags cannot be combined
@@ -196,17 +199,49 @@ class _Matcher:
             self.combined = re.compile("|".join(parts))
         except (re.error, RecursionError, OverflowError):
             self.combined = None
+            self.markers.clear()
+
+    def _candidates(self, subject: str) -> list[_Regex]:
+        found: list[_Regex] = []
+        for length in self.lengths:
+            if length > len(subject):
+                break
+            listed = self.by_prefix.get(subject[:length])
+            if listed:
+                found.extend(listed)
+        return found
+
+    def rejects(self, encoded: str) -> bool:
+        """Cheap certainty that no regex matches: the still-encoded subject has no prefix."""
+        return (
+            self.plain > 0
+            and "%" not in encoded[: self.plain]
+            and not self._candidates(encoded)
+        )
 
     def first(self, subject: str) -> _Regex | None:
         """The first regex in file order that matches `subject` (what nginx picks)."""
-        if self.prefixes is not None and not subject.startswith(self.prefixes):
-            return None
+        best: _Regex | None = None
+        candidates = self._candidates(subject) if self.lengths else []
+        if len(candidates) > 1:
+            candidates.sort(key=lambda regex: regex.rule.index)
+        for regex in candidates:
+            if regex.compiled.search(subject):
+                best = regex
+                break
+        if self.always:
+            other = self._first_always(subject)
+            if other is not None and (best is None or other.rule.index < best.rule.index):
+                best = other
+        return best
+
+    def _first_always(self, subject: str) -> _Regex | None:
         if self.combined is not None:
             match = self.combined.match(subject)
             if match is None or match.lastindex is None:
                 return None
             return self.markers[match.lastindex]
-        for regex in self.regexes:
+        for regex in self.always:
             if regex.compiled.search(subject):
                 return regex
         return None
@@ -234,6 +269,7 @@ class _Context:
         self.urls = _Matcher([])
         self._succ: dict[str, _Step | None] = {}
         self.to_keys: dict[int, str] = {}
+        self.regex_parts: dict[int, tuple[re.Pattern[str] | None, str]] = {}
         self.from_keys: dict[int, str] = {}
         self.on_origin = self.origin + "/" if self.origin else ""
 
@@ -427,6 +463,8 @@ def _safety(ctx: _Context, rules: list[Rule]) -> list[Rule]:
         reasons: list[str] = []
         if rule.regex:
             compiled = _compile(rule.source)
+            scan = _scan_regex(rule.source)
+            ctx.regex_parts[rule.index] = (compiled, scan[0])
             if _UNSAFE_REGEX.search(rule.source):
                 reasons.append(
                     f"`from` holds {_describe_chars(rule.source, _UNSAFE_REGEX)}; "
@@ -437,7 +475,7 @@ def _safety(ctx: _Context, rules: list[Rule]) -> list[Rule]:
                     "`from` starts with `~`, nginx's regex marker; here `regex: true` marks a "
                     "regex and the `~` would have to match literally: drop it"
                 )
-            reasons.extend(_scan_regex(rule.source)[1])
+            reasons.extend(scan[1])
             if rule.target is not None:
                 reasons.extend(_regex_target_problems(rule.target, compiled))
         else:
@@ -464,7 +502,7 @@ def _safety(ctx: _Context, rules: list[Rule]) -> list[Rule]:
 
 def _compile(pattern: str) -> re.Pattern[str] | None:
     try:
-        return re.compile(pattern)
+        return compile_regex(pattern)
     except re.error:  # pragma: no cover - the loader already reported it (R300)
         return None
 
@@ -501,10 +539,11 @@ def _repeats(ctx: _Context, rules: list[Rule]) -> tuple[list[Rule], list[_Regex]
             if not rule.regex:
                 exact.append(rule)
                 continue
-            compiled = _compile(rule.source)
+            compiled, cleaned = ctx.regex_parts[rule.index]
             if compiled is not None:
                 whole = bool(re.match(r"\^?https?://", rule.source, re.IGNORECASE))
-                regexes.append(_Regex(rule, compiled, whole))
+                prefix = _literal_prefix(rule.source, cleaned) or ""
+                regexes.append(_Regex(rule, compiled, whole, prefix))
             continue
         where = earlier.position
         details = {"first": where.line, "first_file": where.file, "first_position": str(where)}
@@ -674,7 +713,6 @@ def _unreachable(ctx: _Context, regexes: list[_Regex]) -> None:
     prefixes: dict[tuple[bool, str], _Regex] = {}
     for regex in regexes:
         rule = regex.rule
-        cleaned, _ = _scan_regex(rule.source)
         literal = _literal(rule.source)
         if literal is not None:
             url = literal if regex.whole_url else ctx.absolute(literal)
@@ -690,7 +728,7 @@ def _unreachable(ctx: _Context, regexes: list[_Regex]) -> None:
                     first_file=where.file,
                 )
                 continue
-        prefix = _literal_prefix(rule.source, cleaned)
+        prefix = regex.prefix if rule.source.startswith("^") else None
         shadow = _shadowing(prefixes, regex.whole_url, prefix) if prefix is not None else None
         if shadow is not None:
             where = shadow.rule.position
