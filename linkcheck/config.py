@@ -702,6 +702,8 @@ class _RuleReader:
         elif status not in REDIRECT_STATUSES or target is None or target.strip() == "":
             return None
         origin = self.defaults.origin
+        if entry.regex:
+            return self._fast_regex_rule(file, entry, index, status)
         if source[:1] == "/":
             if origin is None:
                 return None
@@ -735,6 +737,33 @@ class _RuleReader:
             status=status,
             position=Position(file, entry.line + 1, entry.column + 1),
             from_url=from_url,
+            to_url=to_url,
+        )
+
+    def _fast_regex_rule(
+        self, file: str, entry: _FastEntry, index: int, status: int
+    ) -> Rule | None:
+        """`_fast_rule` for `regex: true`: the regex must compile, the target resolve."""
+        try:
+            compile_regex(entry.source)
+        except re.error:
+            return None
+        to_url: str | None = None
+        target, origin = entry.target, self.defaults.origin
+        if target is not None:
+            if target[:1] == "/" and origin is not None:
+                to_url = _fast_normalized(origin + target)
+            elif _ABSOLUTE.match(target):
+                to_url = _fast_normalized(target)
+            if to_url is None:
+                return None
+        return Rule(
+            index=index,
+            source=entry.source,
+            target=target,
+            status=status,
+            position=Position(file, entry.line + 1, entry.column + 1),
+            regex=True,
             to_url=to_url,
         )
 
@@ -957,7 +986,7 @@ _SQUOTED = r"'(?:[^']|'')*'"
 _VALUE = rf"(?:{_PLAIN}|{_SQUOTED})"
 _FAST_ITEM = re.compile(
     rf"( *)- (\{{) *from: +({_VALUE}) *(?:, *to: +({_VALUE}) *)?(?:, *status: +([0-9]{{1,4}}) *)?"
-    r"\} *(?: #.*)?\Z"
+    rf"(?:, *(regex): +true *)?(?:, *status: +([0-9]{{1,4}}) *)?\}} *(?: #.*)?\Z"
 )
 # A path that `urls.normalize` leaves as it is (no escape, no dot segment, safe characters).
 _CANONICAL_PATH = re.compile(r"(?:/(?!\.)[A-Za-z0-9\-._~!$&()*+;=@]*)+\Z")
@@ -980,6 +1009,7 @@ class _FastEntry:
     target: str | None
     status: int | None
     text: str
+    regex: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -1071,15 +1101,18 @@ def _fast_item(lines: list[str], start: int, stop: int) -> _FastEntry | _Fragmen
     if stop == start + 1:
         match = _FAST_ITEM.match(lines[start])
         if match:
-            indent, _brace, source, target, status = match.groups()
-            return _FastEntry(
-                start,
-                len(indent) + 2,
-                source if source[0] != "'" else _scalar(source),
-                target if target is None or target[0] != "'" else _scalar(target),
-                None if status is None else int(status),
-                lines[start],
-            )
+            indent, _brace, source, target, status, regex, status_after = match.groups()
+            if status is None or status_after is None:  # both: a repeated key, YAML's case
+                status = status or status_after
+                return _FastEntry(
+                    start,
+                    len(indent) + 2,
+                    source if source[0] != "'" else _scalar(source),
+                    target if target is None or target[0] != "'" else _scalar(target),
+                    None if status is None else int(status),
+                    lines[start],
+                    regex is not None,
+                )
     chunk = "\n".join(lines[start:stop])
     if _ANCHOR.search(chunk):
         return None  # anchors and aliases may reach across entries

@@ -213,11 +213,7 @@ class _Matcher:
 
     def rejects(self, encoded: str) -> bool:
         """Cheap certainty that no regex matches: the still-encoded subject has no prefix."""
-        return (
-            self.plain > 0
-            and "%" not in encoded[: self.plain]
-            and not self._candidates(encoded)
-        )
+        return self.plain > 0 and "%" not in encoded[: self.plain] and not self._candidates(encoded)
 
     def first(self, subject: str) -> _Regex | None:
         """The first regex in file order that matches `subject` (what nginx picks)."""
