@@ -191,6 +191,12 @@ class TestChainsAndLoops:
         assert loop.details["endless"] is True
         assert lines([loop]) == [6]
 
+    def test_long_exact_chain_is_a_chain_not_endless(self, tmp_path: Path) -> None:
+        entries = "".join(f"  - {{from: /p{i}, to: /p{i + 1}}}\n" for i in range(100))
+        found = findings_of(tmp_path, entries)
+        assert {f.code for f in found} == {"R303"}
+        assert found[0].details["final"] == "https://inter.example.org/p100"
+
     def test_target_declared_gone_is_a_chain(self, tmp_path: Path) -> None:
         found = findings_of(tmp_path, "  - {from: /a, to: /b}\n  - {from: /b, status: 410}\n")
         assert [f.code for f in found] == ["R303"]

@@ -32,7 +32,7 @@ from linkcheck.urls import UrlError, normalize
 __all__ = ["apply_settings", "substitute", "validate"]
 
 MAX_WALK = 64
-"""Longest redirect path followed through regex rules (they can generate new URLs forever)."""
+"""Most regex hops followed on one path (regex rules can generate new URLs forever)."""
 
 # --------------------------------------------------------------------------- R307 helpers
 
@@ -933,6 +933,7 @@ def _follow(ctx: _Context, url: str, key: str, outcome: dict[str, _Outcome]) -> 
     on_path: dict[str, int] = {}
     current: str | None = url
     result: _Outcome
+    regex_hops = 0  # only regex rules make new URLs; exact chains end or cycle
     while True:
         if current is None:
             result = _Outcome(None, 0)
@@ -958,11 +959,12 @@ def _follow(ctx: _Context, url: str, key: str, outcome: dict[str, _Outcome]) -> 
             result = _Outcome(current, 0)
             outcome[key] = result
             break
-        if len(path) >= MAX_WALK:  # regex rules feeding themselves new URLs forever
-            tail = path[-MAX_WALK // 2 :]
-            rules = list({id(s.rule): s.rule for _, _, s in tail}.values())
-            result = _Outcome(None, 0, _Cycle([u for u, _, _ in path[:3]], rules, set(), True))
-            result.loop.members.update(r.index for r in rules)  # type: ignore[union-attr]
+        regex_hops += step.rule.regex
+        if regex_hops > MAX_WALK:  # regex rules feeding themselves new URLs forever
+            tail = [s.rule for _, _, s in path[-MAX_WALK // 2 :]]
+            rules = list({rule.index: rule for rule in tail if rule.regex}.values())
+            indexes = {rule.index for rule in rules}
+            result = _Outcome(None, 0, _Cycle([u for u, _, _ in path[:3]], rules, indexes, True))
             break
         on_path[key] = len(path)
         path.append((current, key, step))
