@@ -289,7 +289,9 @@ class ProgressDisplay:
         self.stream = stream
         self.live = live
         self.every = every if not live else 0.2
-        self._last = 0.0
+        # A live line shows at once; plain lines only once a period has passed (quick runs
+        # print none).
+        self._last = float("-inf") if live else time.monotonic()
         self._shown = False
 
     @classmethod
@@ -343,6 +345,7 @@ def run_options(args: argparse.Namespace, config: str) -> RunOptions:
             "retries": args.retries,
         },
         remap=tuple(args.remap),
+        state=getattr(args, "state", None),
     )
 
 
@@ -382,6 +385,11 @@ def print_summary(
     errors, warnings, infos = (report.count(s) for s in Severity)
     accepted = f" ({report.accepted} accepted)" if report.accepted else ""
     print(f"findings: {errors} errors, {warnings} warnings, {infos} infos{accepted}", file=out)
+    if report.previous:
+        print(
+            f"since the run of {report.previous}: {len(report.new)} new, {len(report.fixed)} fixed",
+            file=out,
+        )
     if not quiet:
         codes = Counter((f.code, f.severity.value) for f in report.findings)
         for (code, severity), number in sorted(codes.items()):
@@ -395,7 +403,12 @@ def print_summary(
 
 
 def _check(args: argparse.Namespace) -> int:
-    outcome = run_and_summarise(args, run_options(args, args.config))
+    try:
+        outcome = run_and_summarise(args, run_options(args, args.config))
+    except OSError as exc:  # the output folder cannot be written: a usage problem
+        where = exc.filename or args.output
+        print(f"linkcheck: cannot write the reports to {where}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     return outcome.exit_code
 
 
