@@ -1,0 +1,156 @@
+"""Redirect lists in other formats: import them into our YAML, export the validated map.
+
+One reader per format (`csv_format`, `netlify`, `apache`, `nginx_map`) and one writer per
+export format (`netlify`, `apache`, `csv_format`), over the records of `interface`. This
+module picks the format (from `--format`, else the file name, else the content), decodes the
+bytes, and chooses what may be exported: the validated map minus entries with R300 or R307
+findings (DESIGN.md "Precise semantics"). The CLI only calls the functions below.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Sequence
+
+from linkcheck.config import Config
+from linkcheck.errors import ImportFormatError
+from linkcheck.findings import Finding
+from linkcheck.redirects.formats import apache, csv_format, netlify, nginx_map
+from linkcheck.redirects.formats.interface import (
+    Comment,
+    Entry,
+    ExportResult,
+    ImportResult,
+    Skipped,
+)
+from linkcheck.redirects.formats.yaml_out import render_yaml
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "IMPORT_FORMATS",
+    "Comment",
+    "Entry",
+    "ExportResult",
+    "ImportResult",
+    "Skipped",
+    "decode",
+    "export_config",
+    "exportable",
+    "guess_format",
+    "import_text",
+    "render_yaml",
+]
+
+IMPORT_FORMATS = ("csv", "netlify", "apache", "nginx-map")
+EXPORT_FORMATS = ("netlify", "apache", "csv")
+UNEXPORTABLE_CODES = frozenset({"R300", "R307"})
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 with a BOM; ImportFormatError otherwise."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(f"{name}: not valid UTF-16 text ({exc.reason})") from exc
+    if b"\x00" in data[:8192]:
+        raise ImportFormatError(f"{name}: binary file, not a redirect list")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFormatError(
+            f"{name}:{line}: not UTF-8 text ({exc.reason}); save the file as UTF-8 "
+            '(spreadsheets: "CSV UTF-8")'
+        ) from exc
+
+
+_APACHE_NAMES = re.compile(r"(\.htaccess|httpd.*\.conf|apache.*\.conf|rewritemap.*)$", re.I)
+
+
+def guess_format(name: str, text: str) -> str:
+    """The import format of a file, from its name first, then from its content."""
+    lower = name.lower().rsplit("/", 1)[-1]
+    if lower.endswith((".csv", ".tsv")):
+        return "csv"
+    if lower in ("_redirects", "netlify.redirects") or lower.endswith(".netlify"):
+        return "netlify"
+    if _APACHE_NAMES.search(lower):
+        return "apache"
+    if re.search(r"(?m)^\s*map\s+\S+\s+\$\S+\s*\{", text):
+        return "nginx-map"
+    if apache.is_apache_config(text):
+        return "apache"
+    lines = [
+        ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")
+    ]
+    if not lines:
+        return "netlify"
+    first = lines[0].lstrip("\ufeff")
+    if any(sep in first for sep in (",", ";", "\t")) and re.search(
+        r"(?i)source|from|old|url|target|destination|redirect", first
+    ):
+        return "csv"
+    if lines and all(not ln.startswith(("/", "http")) for ln in lines[:20]):
+        return "apache"  # RewriteMap keys are often written without the leading '/'
+    return "netlify"
+
+
+def import_text(text: str, fmt: str, *, origin: str | None = None) -> ImportResult:
+    """Read `text` as `fmt`; ImportFormatError when the file as a whole is unusable."""
+    if fmt == "csv":
+        try:
+            return csv_format.read(text)
+        except csv_format.HeaderError as exc:
+            raise ImportFormatError(str(exc)) from exc
+    if fmt == "netlify":
+        return netlify.read(text)
+    if fmt == "apache":
+        return apache.read(text)
+    if fmt == "nginx-map":
+        return nginx_map.read(text, origin)
+    raise ImportFormatError(f"unknown import format {fmt!r}; choose from {IMPORT_FORMATS}")
+
+
+def exportable(config: Config, findings: Sequence[Finding]) -> tuple[list[Entry], list[Skipped]]:
+    """The map's entries in order, minus those with R300/R307 findings (reported as skipped)."""
+    flagged: dict[str, str] = {}
+    for finding in findings:
+        if finding.code in UNEXPORTABLE_CODES and finding.source:
+            flagged.setdefault(finding.source, f"{finding.code}: {finding.message}")
+    entries: list[Entry] = []
+    skipped: list[Skipped] = []
+    for rule in config.rules:
+        where = rule.position.file_line
+        if not rule.valid or where in flagged:
+            reason = flagged.get(where, "R300: invalid entry")
+            skipped.append(Skipped(rule.position.line, rule.source, reason, where))
+            continue
+        entries.append(
+            Entry(
+                rule.source,
+                None if rule.gone else rule.target,
+                rule.status,
+                rule.position.line,
+                regex=rule.regex,
+                query=rule.query,
+                note=rule.note,
+                where=where,
+            )
+        )
+    return entries, skipped
+
+
+def export_config(
+    config: Config, fmt: str, findings: Sequence[Finding], header: Sequence[str] = ()
+) -> tuple[ExportResult, list[Skipped]]:
+    """The map written as `fmt`, and the entries left out because they are invalid."""
+    entries, invalid = exportable(config, findings)
+    if fmt == "netlify":
+        return netlify.write(entries, header), invalid
+    if fmt == "apache":
+        return apache.write(entries, header, origin=config.defaults.origin), invalid
+    if fmt == "csv":
+        return csv_format.write(entries, header), invalid
+    raise ImportFormatError(f"unknown export format {fmt!r}; choose from {EXPORT_FORMATS}")
