@@ -17,6 +17,7 @@ __all__ = [
     "NOTE_PREFIX",
     "STATUSES",
     "attach_notes",
+    "decode_letters",
     "literal_of",
     "note_lines",
     "parse_status",
@@ -114,3 +115,18 @@ def split_comment(line: str) -> tuple[str, str]:
     if match is None:
         return line, ""
     return line[: match.start()], line[match.end() :].strip()
+
+
+_UTF8_ESCAPES = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
+
+
+def decode_letters(text: str) -> str:
+    """Percent-encoded UTF-8 letters written as letters; ASCII escapes (`%2F`) are kept."""
+
+    def letters(match: re.Match[str]) -> str:
+        try:
+            return bytes.fromhex(match.group(0).replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return match.group(0)
+
+    return _UTF8_ESCAPES.sub(letters, text)

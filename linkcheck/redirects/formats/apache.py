@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from linkcheck.redirects.formats._common import (
     attach_notes,
+    decode_letters,
     literal_of,
     note_lines,
     parse_status,
@@ -159,7 +160,8 @@ def write(
                 "is not written"
             )
         lines.extend(note_lines(entry))
-        pattern = source if entry.regex else regex_of_literal(source)
+        # mod_alias matches the decoded path: a percent-encoded letter would never match.
+        pattern = source if entry.regex else regex_of_literal(decode_letters(source))
         parts = ["RedirectMatch", str(entry.status), _quote(pattern)]
         if entry.target is not None:
             parts.append(_quote(entry.target))

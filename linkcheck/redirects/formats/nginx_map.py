@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from linkcheck.redirects.formats._common import (
     STATUSES,
     attach_notes,
+    decode_letters,
     literal_of,
     regex_of_literal,
 )
@@ -160,7 +161,6 @@ def read(text: str, origin: str | None = None) -> ImportResult:
 
 
 _HELPERS = {"linkcheck_amp_args"}
-_UTF8_ESCAPES = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
 
 
 def _readable(item: Entry | Comment, origin: str) -> Entry | Comment:
@@ -171,14 +171,7 @@ def _readable(item: Entry | Comment, origin: str) -> Entry | Comment:
     base = origin.rstrip("/")
     if target.lower().startswith(base.lower() + "/"):
         target = target[len(base) :]
-
-    def letters(match: re.Match[str]) -> str:
-        try:
-            return bytes.fromhex(match.group(0).replace("%", "")).decode("utf-8")
-        except UnicodeDecodeError:
-            return match.group(0)
-
-    return replace(item, target=_UTF8_ESCAPES.sub(letters, target))
+    return replace(item, target=decode_letters(target))
 
 
 def _host(url: str) -> str:
