@@ -147,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
               linkcheck validate redirects.yaml    # no network, for pre-commit
               linkcheck nginx -o /etc/nginx/linkcheck.conf
               linkcheck explain L204
+              linkcheck import redirects.csv -o redirects.yaml   # CSV, Netlify, Apache, nginx map
+              linkcheck export --format netlify -o _redirects
             """),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -351,3 +351,28 @@ def test_a_list_with_only_comments_still_makes_a_loadable_map(tmp_path: Path) ->
 def test_utf16_and_bom_decoding() -> None:
     assert formats.decode(codecs.BOM_UTF8 + "/α".encode(), "f") == "/α"
     assert formats.decode("/α".encode("utf-16"), "f") == "/α"
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("RedirectMatch 301 ^/a(?<name>x)$ /b", "does not compile"),
+        ("RedirectMatch 301 ^/\\p{L}+$ /b", "does not compile"),
+        ("Redirect 301 /a b.html", "is not a path starting with '/'"),
+        ("Redirect 301 /a https://bad:port/x", "https://bad:port/x"),
+    ],
+)
+def test_entries_the_loader_would_reject_are_reported_not_written(line: str, reason: str) -> None:
+    result = formats.import_text(f"Redirect 301 /ok /fine\n{line}\n", "apache")
+    assert [e.source for e in result.entries] == ["/ok"]
+    assert [s.line for s in result.skipped] == [2]
+    assert reason in result.skipped[0].reason
+
+
+def test_version_option_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from linkcheck import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        run("--version")
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"linkcheck {__version__}"

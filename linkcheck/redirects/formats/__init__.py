@@ -25,6 +25,7 @@ from linkcheck.redirects.formats.interface import (
     Skipped,
 )
 from linkcheck.redirects.formats.yaml_out import render_yaml
+from linkcheck.urls import UrlError, is_http, normalize
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -98,7 +99,50 @@ def guess_format(name: str, text: str) -> str:
 
 
 def import_text(text: str, fmt: str, *, origin: str | None = None) -> ImportResult:
-    """Read `text` as `fmt`; ImportFormatError when the file as a whole is unusable."""
+    """Read `text` as `fmt`; ImportFormatError when the file as a whole is unusable.
+
+    Entries our loader would reject (a regex Python cannot compile, a target that is not a
+    path or an http(s) URL, a bad host or port) are moved to the skipped lines, so that the
+    YAML written always loads without R300.
+    """
+    result = _read(text, fmt, origin)
+    lines = text.splitlines()
+    items: list[Entry | Comment] = []
+    skipped = list(result.skipped)
+    for item in result.items:
+        reason = _unloadable(item) if isinstance(item, Entry) else None
+        if reason is None:
+            items.append(item)
+        else:
+            line = lines[item.line - 1].strip() if 0 < item.line <= len(lines) else ""
+            skipped.append(Skipped(item.line, line, reason))
+    skipped.sort(key=lambda s: s.line)
+    return ImportResult(tuple(items), tuple(skipped), result.notices)
+
+
+def _unloadable(entry: Entry) -> str | None:
+    """Why `load_config` would reject this entry (R300), or None."""
+    if entry.regex:
+        try:
+            re.compile(entry.source)
+        except re.error as exc:
+            return f"the regex does not compile in Python: {exc}"
+    elif not (entry.source.startswith("/") or is_http(entry.source)):
+        return f"source {entry.source!r} is not a path or an http(s) URL"
+    for value in (entry.source if not entry.regex else None, entry.target):
+        if value is None:
+            continue
+        if not (value.startswith("/") or is_http(value)):
+            return f"{value!r} is not a path starting with '/' or an http(s) URL"
+        if is_http(value):
+            try:
+                normalize(value)
+            except UrlError as exc:
+                return f"{value!r}: {exc}"
+    return None
+
+
+def _read(text: str, fmt: str, origin: str | None) -> ImportResult:
     if fmt == "csv":
         try:
             return csv_format.read(text)
