@@ -188,8 +188,11 @@ async def test_the_action_steps_install_check_summarise_and_fail_on_findings(
         assert "wrote no summary.md" in summary.read_text(encoding="utf-8")
         pytest.xfail("`linkcheck check` has not landed on this branch yet (git merge main)")
     assert code == 1, results[1][2]  # the planted broken link is an error
+    assert (report / "report.json").exists()  # what upload-artifact would take
+    assert "C100" in (report / "report.json").read_text(encoding="utf-8")
+    if not (report / "summary.md").exists():
+        assert "wrote no summary.md" in summary.read_text(encoding="utf-8")
+        pytest.xfail("the summary.md writer (report issue) has not landed yet (git merge main)")
     assert summary.read_text(encoding="utf-8") == (report / "summary.md").read_text(
         encoding="utf-8"
     )
-    assert (report / "report.json").exists()  # what upload-artifact would take
-    assert "C100" in (report / "report.json").read_text(encoding="utf-8")
