@@ -376,3 +376,22 @@ def test_version_option_prints_the_version(capsys: pytest.CaptureFixture[str]) -
         run("--version")
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.strip() == f"linkcheck {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        ("/news/*  /articles/:splat\n/news/special  /special\n", "netlify"),
+        ("RedirectMatch 301 ^/news/(.*)$ /articles/$1\nRedirect 301 /news/special /special\n",
+         "apache"),
+    ],
+)  # fmt: skip
+def test_an_exact_rule_shadowed_by_an_earlier_pattern_is_noted(text: str, fmt: str) -> None:
+    """First match wins there, exact paths first in nginx: the import says it changes."""
+    result = formats.import_text(text, fmt)
+    assert any(n.startswith("line 2: ") and "line 1" in n for n in result.notices)
+
+
+def test_no_precedence_note_when_the_exact_rule_comes_first() -> None:
+    result = formats.import_text("/news/special  /special\n/news/*  /articles/:splat\n", "netlify")
+    assert not any("took this path first" in n for n in result.notices)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Sequence
+from urllib.parse import unquote
 
 from linkcheck.config import Config
 from linkcheck.errors import ImportFormatError
@@ -117,7 +118,39 @@ def import_text(text: str, fmt: str, *, origin: str | None = None) -> ImportResu
             line = lines[item.line - 1].strip() if 0 < item.line <= len(lines) else ""
             skipped.append(Skipped(item.line, line, reason))
     skipped.sort(key=lambda s: s.line)
-    return ImportResult(tuple(items), tuple(skipped), result.notices)
+    notices = list(result.notices)
+    if fmt in FIRST_MATCH_FORMATS:
+        notices.extend(_precedence_notices([i for i in items if isinstance(i, Entry)], fmt))
+    return ImportResult(tuple(items), tuple(skipped), tuple(notices))
+
+
+FIRST_MATCH_FORMATS = frozenset({"netlify", "apache"})
+"""Formats where the first matching line wins, even over a later exact path."""
+
+
+def _precedence_notices(entries: Sequence[Entry], fmt: str) -> list[str]:
+    """Exact entries that an earlier pattern matched first in `fmt`, but not in our map.
+
+    nginx (and so our map) tries exact paths before any regex; Netlify and Apache take the
+    first matching line. Such a pair changes behaviour after the import: say so.
+    """
+    out: list[str] = []
+    patterns: list[tuple[Entry, re.Pattern[str]]] = []
+    for entry in entries:
+        if entry.regex:
+            patterns.append((entry, re.compile(entry.source)))  # compiled once by _unloadable
+            continue
+        url = entry.source
+        path = url if url.startswith("/") else "/" + url.split("://", 1)[-1].partition("/")[2]
+        for earlier, compiled in patterns:
+            subject = url if is_http(earlier.source.lstrip("^")) else path
+            if compiled.search(subject) or compiled.search(unquote(subject)):
+                out.append(
+                    f"line {entry.line}: in {fmt} the pattern on line {earlier.line} took this "
+                    "path first; in the map the exact rule wins (nginx tries exact paths first)"
+                )
+                break
+    return out
 
 
 def _unloadable(entry: Entry) -> str | None:

@@ -46,6 +46,7 @@ def read(text: str) -> ImportResult:
     """Entries and comments of a `_redirects` file, and the lines that were skipped."""
     items: list[Entry | Comment] = []
     skipped: list[Skipped] = []
+    notices: set[str] = set()
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
@@ -55,13 +56,13 @@ def read(text: str) -> ImportResult:
             continue
         content, comment = split_comment(line)
         try:
-            items.append(_entry(content.split(), number, comment))
+            items.append(_entry(content.split(), number, comment, notices))
         except _Untranslatable as exc:
             skipped.append(Skipped(number, line, str(exc)))
-    return ImportResult(tuple(attach_notes(items)), tuple(skipped))
+    return ImportResult(tuple(attach_notes(items)), tuple(skipped), tuple(sorted(notices)))
 
 
-def _entry(fields: list[str], number: int, note: str) -> Entry:
+def _entry(fields: list[str], number: int, note: str, notices: set[str]) -> Entry:
     if len(fields) < 2:
         raise _Untranslatable("expected `from to [status]`")
     source, target, rest = fields[0], fields[1], fields[2:]
@@ -89,6 +90,8 @@ def _entry(fields: list[str], number: int, note: str) -> Entry:
         raise _Untranslatable(f"source {source!r} is not a path or an http(s) URL")
     regex, source, target = _pattern(source, target)
     if status == 410:
+        if target != GONE_BODY:
+            notices.add(f"410 lines keep no target: the map's 410 rules serve no page ({target})")
         return Entry(source, None, 410, number, regex=regex, note=note)
     return Entry(source, target, status, number, regex=regex, note=note)
 
