@@ -395,3 +395,18 @@ def test_an_exact_rule_shadowed_by_an_earlier_pattern_is_noted(text: str, fmt: s
 def test_no_precedence_note_when_the_exact_rule_comes_first() -> None:
     result = formats.import_text("/news/special  /special\n/news/*  /articles/:splat\n", "netlify")
     assert not any("took this path first" in n for n in result.notices)
+
+
+def test_wordpress_redirection_export_uses_code_not_type_for_the_status() -> None:
+    text = (
+        '"source","target","regex","type","code","match","hits","title"\n'
+        '"/old/","/new/","0","url","302","url","4","moved"\n'
+        '"^/blog/(.*)$","/articles/$1","1","url","301","url","0",""\n'
+    )
+    result = csv_format.read(text)
+    assert [(e.source, e.target, e.status, e.regex) for e in result.entries] == [
+        ("/old/", "/new/", 302, False),
+        ("^/blog/(.*)$", "/articles/$1", 301, True),
+    ]
+    assert result.notices == ("columns not imported: type, match, hits",)
+    assert result.entries[0].note == "moved"

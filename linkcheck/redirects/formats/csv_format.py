@@ -35,7 +35,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                "redirect code", "http code"),
     "regex": ("regex", "is regex", "regexp", "pattern"),
     "query": ("query",),
-    "note": ("note", "notes", "comment", "comments", "description"),
+    "note": ("note", "notes", "comment", "comments", "description", "title"),
 }  # fmt: skip
 """Header names recognised per column (compared case-insensitively, `_`/`-` as spaces)."""
 
@@ -51,17 +51,23 @@ def _name(cell: str) -> str:
 
 
 def _columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Column → index; when several cells fit a column, the name listed first wins (so
+    `code` beats `type`, which some tools use for the kind of rule, not its status)."""
+    names = [_name(cell) for cell in header]
     found: dict[str, int] = {}
-    unknown: list[str] = []
-    for index, cell in enumerate(header):
-        name = _name(cell)
-        for column, names in COLUMNS.items():
-            if name in names and column not in found:
-                found[column] = index
-                break
-        else:
-            if cell.strip():
-                unknown.append(cell.strip())
+    for column, accepted in COLUMNS.items():
+        ranked = [
+            (accepted.index(name), index)
+            for index, name in enumerate(names)
+            if name in accepted and index not in found.values()
+        ]
+        if ranked:
+            found[column] = min(ranked)[1]
+    unknown = [
+        cell.strip()
+        for index, cell in enumerate(header)
+        if cell.strip() and index not in found.values()
+    ]
     return found, unknown
 
 
