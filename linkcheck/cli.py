@@ -242,6 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="defaults.origin of the written map, against which relative paths resolve",
     )
     imp.add_argument("--force", action="store_true", help="overwrite an existing -o FILE")
+    imp.add_argument(
+        "--include-file",
+        action="store_true",
+        help="write only the `redirects:` list, for the main map's `include:`",
+    )
     imp.set_defaults(handler=_import)
 
     export = commands.add_parser(
@@ -430,8 +435,13 @@ def _import(args: argparse.Namespace) -> int:
     fmt = args.format or formats.guess_format(path.name, text)
     result = formats.import_text(text, fmt, origin=args.origin)
     origin = args.origin
-    if origin is None and any(
-        not e.source.lower().startswith(("http://", "https://", "^http")) for e in result.entries
+    if (
+        origin is None
+        and not args.include_file
+        and any(
+            not e.source.lower().startswith(("http://", "https://", "^http"))
+            for e in result.entries
+        )
     ):
         origin = "https://www.example.org"
         print(
@@ -440,7 +450,9 @@ def _import(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     header = [f"Imported by `linkcheck import` from {path.name} ({fmt})."]
-    output = formats.render_yaml(result.items, header=header, origin=origin)
+    output = formats.render_yaml(
+        result.items, header=header, origin=origin, include=args.include_file
+    )
     if args.output:
         _write_file(args.output, output, force=args.force, what="import")
     else:

@@ -410,3 +410,18 @@ def test_wordpress_redirection_export_uses_code_not_type_for_the_status() -> Non
     ]
     assert result.notices == ("columns not imported: type, match, hits",)
     assert result.entries[0].note == "moved"
+
+
+def test_include_file_output_is_read_through_the_main_maps_include(tmp_path: Path) -> None:
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    part = maps / "netlify.yaml"
+    code = run("import", str(DATA / "_redirects"), "--include-file", "-o", str(part))
+    assert code == 1  # the sample holds lines that cannot be translated
+    assert "version:" not in part.read_text(encoding="utf-8")
+    main_map = tmp_path / "redirects.yaml"
+    main_map.write_text(
+        f"version: 1\ndefaults: {{origin: '{ORIGIN}'}}\ninclude: [maps/*.yaml]\n", encoding="utf-8"
+    )
+    alone = import_file(tmp_path, DATA / "_redirects", "netlify")
+    assert rules_of(main_map) == rules_of(alone)

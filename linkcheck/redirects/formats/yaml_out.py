@@ -52,14 +52,20 @@ def render_yaml(
     *,
     header: Sequence[str] = (),
     origin: str | None = None,
+    include: bool = False,
 ) -> str:
-    """The text of a `redirects.yaml` holding `items` in order."""
+    """The text of a `redirects.yaml` holding `items` in order.
+
+    With `include`, only the `redirects:` list: a file for the main map's `include:`, whose
+    relative paths resolve against the main file's `defaults.origin`.
+    """
     lines = [_comment(text, "") for text in header]
-    lines.append("version: 1")
-    if origin:
-        lines.append(f"defaults: {{status: 301, origin: {scalar(origin)}}}")
-    else:
-        lines.append("defaults: {status: 301}")
+    if not include:
+        lines.append("version: 1")
+        if origin:
+            lines.append(f"defaults: {{status: 301, origin: {scalar(origin)}}}")
+        else:
+            lines.append("defaults: {status: 301}")
     if not any(isinstance(item, Entry) for item in items):
         lines.append("redirects: []")
         lines.extend(_comment(item.text, "") for item in items if isinstance(item, Comment))
