@@ -45,7 +45,7 @@ def _section(info: CodeInfo) -> list[str]:
         "",
     ]
     if info.example:
-        lines += ["```yaml", info.example, "```", ""]
+        lines += ["```text", info.example, "```", ""]
     lines += [f"`linkcheck explain {info.code}` prints this from the command line.", ""]
     return lines
 
