@@ -425,3 +425,18 @@ def test_include_file_output_is_read_through_the_main_maps_include(tmp_path: Pat
     )
     alone = import_file(tmp_path, DATA / "_redirects", "netlify")
     assert rules_of(main_map) == rules_of(alone)
+
+
+def test_nginx_tokens_follow_nginx_comment_and_quote_rules() -> None:
+    text = (
+        "map $uri $new {  # trailing comment\n"
+        "    /a#b   /c;          # `#` inside a word is part of it\n"
+        '    "/q \\"x\\""  "301:/r";\n'
+        "}\n"
+    )
+    result = nginx_map.read(text)
+    assert [(e.source, e.target) for e in result.entries] == [("/a#b", "/c"), ('/q "x"', "/r")]
+    assert [c.text for c in result.items if isinstance(c, formats.Comment)] == [
+        "trailing comment",
+        "`#` inside a word is part of it",
+    ]

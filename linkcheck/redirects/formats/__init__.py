@@ -10,6 +10,7 @@ findings (DESIGN.md "Precise semantics"). The CLI only calls the functions below
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from collections.abc import Sequence
 from urllib.parse import unquote
@@ -168,10 +169,20 @@ def _unloadable(entry: Entry) -> str | None:
         if not (value.startswith("/") or is_http(value)):
             return f"{value!r} is not a path starting with '/' or an http(s) URL"
         if is_http(value):
-            try:
-                normalize(value)
-            except UrlError as exc:
-                return f"{value!r}: {exc}"
+            problem = _host_problem(value.split("://", 1)[1].split("/", 1)[0].split("?")[0])
+            if problem:
+                return f"{value!r}: {problem}"
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _host_problem(authority: str) -> str | None:
+    """What `normalize` says about a URL's host and port (the part that can fail), cached:
+    a big list names few hosts."""
+    try:
+        normalize(f"http://{authority}/")
+    except UrlError as exc:
+        return str(exc)
     return None
 
 

@@ -43,46 +43,31 @@ class _Untranslatable(ValueError):
     """A statement whose meaning our map cannot express; the message says why."""
 
 
+_TOKEN = re.compile(
+    r"""(?P<nl>\n)|(?P<ws>[^\S\n]+)|(?P<comment>\#[^\n]*)|(?P<punct>[;{}])"""
+    r"""|(?P<quoted>"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?)|(?P<word>[^\s;{}"']+)""",
+    re.DOTALL,
+)
+_UNESCAPE = re.compile(r"\\([\"'\\])")
+
+
 def _tokens(text: str) -> list[_Token]:
+    """nginx's tokens: a `#` starts a comment only where a token could start."""
     out: list[_Token] = []
-    i, line, n = 0, 1, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\n":
+    line = 1
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        value = match.group()
+        if kind == "nl":
             line += 1
-            i += 1
-        elif ch.isspace():
-            i += 1
-        elif ch == "#":
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            out.append(_Token(text[i + 1 : end].strip(), line, "comment"))
-            i = end
-        elif ch in ";{}":
-            out.append(_Token(ch, line, "punct"))
-            i += 1
-        elif ch in "\"'":
-            start_line = line
-            j = i + 1
-            buf: list[str] = []
-            while j < n and text[j] != ch:
-                if text[j] == "\\" and j + 1 < n:
-                    nxt = text[j + 1]
-                    buf.append(nxt if nxt in "\"'\\" else "\\" + nxt)
-                    j += 2
-                    continue
-                if text[j] == "\n":
-                    line += 1
-                buf.append(text[j])
-                j += 1
-            out.append(_Token("".join(buf), start_line, "quoted"))
-            i = j + 1
-        else:
-            j = i
-            while j < n and not text[j].isspace() and text[j] not in ";{}#\"'":
-                j += 1
-            out.append(_Token(text[i:j], line, "word"))
-            i = j
+        elif kind == "comment":
+            out.append(_Token(value[1:].strip(), line, "comment"))
+        elif kind == "punct" or kind == "word":
+            out.append(_Token(value, line, kind))
+        elif kind == "quoted":
+            body = value[1:-1] if len(value) > 1 and value[-1] == value[0] else value[1:]
+            out.append(_Token(_UNESCAPE.sub(r"\1", body), line, "quoted"))
+            line += value.count("\n")
     return out
 
 
