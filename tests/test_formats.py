@@ -440,3 +440,27 @@ def test_nginx_tokens_follow_nginx_comment_and_quote_rules() -> None:
         "trailing comment",
         "`#` inside a word is part of it",
     ]
+
+
+@pytest.mark.parametrize("fmt", ["netlify", "apache"])
+def test_a_regex_that_spells_one_path_exports_as_that_path(fmt: str) -> None:
+    entry = formats.Entry(r"^/a\.html$", "/b/", 301, 3, regex=True, where="m.yaml:3")
+    result = (netlify.write if fmt == "netlify" else apache.write)([entry])
+    assert result.skipped == ()
+    back = formats.import_text(result.text, fmt)
+    assert [(e.source, e.target, e.regex) for e in back.entries] == [("/a.html", "/b/", False)]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        formats.Entry("/a/:b", "/c", 301, 1, where="m:1"),  # a literal `:b` segment
+        formats.Entry("/a*", "/c", 301, 2, where="m:2"),  # a literal star
+        formats.Entry("^/x/:y/(.*)$", "/z/$1", 301, 3, regex=True, where="m:3"),
+    ],
+)
+def test_netlify_export_reports_rules_it_would_read_back_differently(
+    entry: formats.Entry,
+) -> None:
+    result = netlify.write([entry])
+    assert [s.where for s in result.skipped] == [entry.where]

@@ -159,13 +159,24 @@ def write(
                 f"{entry.where}: Apache mod_alias keeps the query string; `query: drop` "
                 "is not written"
             )
-        lines.extend(note_lines(entry))
         # mod_alias matches the decoded path: a percent-encoded letter would never match.
         pattern = source if entry.regex else regex_of_literal(decode_letters(source))
         parts = ["RedirectMatch", str(entry.status), _quote(pattern)]
         if entry.target is not None:
             parts.append(_quote(entry.target))
-        lines.append(" ".join(parts))
+        line = " ".join(parts)
+        expected = decode_letters(source) if not entry.regex else literal_of(source) or source
+        try:
+            back = _directive(line, 0, set())
+        except _Untranslatable:
+            back = Entry("", None, 0, 0)
+        if (back.source, back.target, back.status) != (expected, entry.target, entry.status):
+            skipped.append(
+                Skipped(entry.line, entry.source, "Apache would read it differently", entry.where)
+            )
+            continue
+        lines.extend(note_lines(entry))
+        lines.append(line)
     return ExportResult("\n".join(lines) + "\n", tuple(skipped), tuple(notices))
 
 

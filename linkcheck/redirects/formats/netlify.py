@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from linkcheck.redirects.formats._common import (
     STATUSES,
     attach_notes,
+    literal_of,
     note_lines,
     regex_of_literal,
     split_comment,
@@ -159,6 +160,26 @@ def write(entries: Sequence[Entry], header: Sequence[str] = ()) -> ExportResult:
 
 
 def _netlify_pair(entry: Entry) -> tuple[str, str]:
+    """The `from to` of `entry`, checked to read back as the same rule."""
+    source, target = _spell(entry)
+    if any(c.isspace() for c in source + target):
+        raise _Untranslatable("whitespace cannot be written in a `_redirects` field")
+    try:
+        back = _entry([source, target, str(entry.status)], 0, "", set())
+    except _Untranslatable as exc:
+        raise _Untranslatable(f"Netlify would not read it back: {exc}") from None
+    literal = literal_of(entry.source) if entry.regex else None
+    expected = (
+        (literal, entry.target, False)
+        if literal is not None
+        else (entry.source, entry.target, entry.regex)
+    )
+    if (back.source, back.target, back.regex) != expected:
+        raise _Untranslatable("Netlify would read this rule differently")
+    return source, target
+
+
+def _spell(entry: Entry) -> tuple[str, str]:
     target = entry.target if entry.target is not None else GONE_BODY
     if not entry.regex:
         if "*" in entry.source or any(_PLACEHOLDER.fullmatch(s) for s in entry.source.split("/")):
