@@ -4,7 +4,8 @@ The `run:` steps are executed with bash exactly as written, with the GitHub cont
 read (`GITHUB_ACTION_PATH`, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, inputs through `env:`);
 the `uses:` steps (setup-python, upload-artifact) are not run, only checked: what they would
 upload must exist. linkcheck is installed from a copy of this checkout into a fresh virtual
-environment, as the action installs it from its own path, and checks a tiny site served by
+environment, as the action installs it from its own path (offline: pip sees this
+environment's packages, including the build backend), and checks a tiny site served by
 aiohttp on 127.0.0.1: the built-in demo sites once they are in the package, until then a
 tiny site with one broken link.
 """
@@ -93,6 +94,9 @@ async def _run_steps(
         github_output.write_text("", encoding="utf-8")
         env = dict(os.environ)
         env.pop("CI", None)
+        # pip stays offline: dependencies and the build backend come from this environment
+        # (tests reach 127.0.0.1 only); the command is the action's, unchanged.
+        env.update(PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0", PIP_FIND_LINKS="")
         env.update(
             PATH=f"{path_prefix}{os.pathsep}{env.get('PATH', '')}",
             GITHUB_ACTION_PATH=str(action_path),
