@@ -464,3 +464,31 @@ def test_netlify_export_reports_rules_it_would_read_back_differently(
 ) -> None:
     result = netlify.write([entry])
     assert [s.where for s in result.skipped] == [entry.where]
+
+
+@pytest.mark.parametrize("export_fmt", ["netlify", "apache", "csv"])
+def test_the_demo_map_round_trips_except_what_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], export_fmt: str
+) -> None:
+    """The repository's own redirects.yaml: every rule comes back, or is named on stderr."""
+    demo_map = Path(__file__).resolve().parent.parent / "redirects.yaml"
+    if not demo_map.exists():
+        pytest.skip("the demo map is not in this checkout")
+    exported = tmp_path / "exported"
+    code = run("export", str(demo_map), "--format", export_fmt, "-o", str(exported))
+    err = capsys.readouterr().err
+    reported = {
+        int(line.split(":", 2)[1]) for line in err.splitlines() if ": not exported: " in line
+    }
+    assert code == (1 if reported else 0)
+    config = load_config(demo_map)
+    kept = [r for r in config.rules if r.position.line not in reported]
+    back = tmp_path / "back.yaml"
+    origin = str(config.defaults.origin)
+    assert (
+        run("import", str(exported), "--format", export_fmt, "--origin", origin, "-o", str(back))
+        == 0
+    )
+    assert [(r.from_url or r.source, r.to_url, r.status) for r in load_config(back).rules] == [
+        (r.from_url or r.source, r.to_url, r.status) for r in kept
+    ]
