@@ -334,7 +334,8 @@ def test_the_format_is_guessed_from_name_then_content(name: str, text: str, expe
 @pytest.mark.parametrize(
     "value",
     ["/plain/path", "/Νέα/", "it's", "a: b", "x #y", "{a}", "*star", "-dash", "tab\there",
-     "https://a.org/x?y=1", "true", "123", "", "back\\slash", "\u2028"],
+     "https://a.org/x?y=1", "true", "123", "", "back\\slash", "\u2028", "https://a.org",
+     "http://127.0.0.1:8601/el/Νέα/", "https://a.org/a:b"],
 )  # fmt: skip
 def test_yaml_scalars_read_back_as_the_same_string(value: str) -> None:
     import yaml

@@ -15,7 +15,7 @@ from linkcheck.redirects.formats.interface import Comment, Entry
 
 __all__ = ["render_yaml", "scalar"]
 
-_PLAIN = re.compile(r"/[\w/.\-~%]*\Z")
+_PLAIN = re.compile(r"(?:https?://[\w.\-]+(?::\d+)?)?/[\w/.\-~%]*\Z|https?://[\w.\-]+(?::\d+)?\Z")
 
 
 def scalar(text: str) -> str:
