@@ -493,3 +493,79 @@ def test_the_demo_map_round_trips_except_what_is_reported(
     assert [(r.from_url or r.source, r.to_url, r.status) for r in load_config(back).rules] == [
         (r.from_url or r.source, r.to_url, r.status) for r in kept
     ]
+
+
+_VOCABULARY = [
+    "/", "/a", "/Νέα/", "/новости", "*", ":slug", ":splat", "#", "# note: n", "~", "~*", "^",
+    "$", "$1", "(", ")", "(.*)", "([^/]+)", "{", "}", ";", '"', "'", "\\", "301", "302!",
+    "410", "200", "999", "https://", "http://h.org", "https://a.org:99999", "Redirect",
+    "RedirectMatch", "gone", "map", "$uri", "$host", "default", "include", ",", "\t", "=",
+    "id=:id", "source,target,status", "%CE%B1", "%zz", "\x00", "\u2028", " ", " ", "\n",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", formats.IMPORT_FORMATS)
+def test_garbage_never_escapes_as_a_traceback_and_the_yaml_always_loads(
+    tmp_path: Path, fmt: str
+) -> None:
+    """Seeded fuzz: any input is either refused as a whole (ImportFormatError) or gives
+    YAML that loads without a single problem, every other line being reported."""
+    import random
+
+    from linkcheck.errors import ImportFormatError
+
+    rng = random.Random(f"formats-{fmt}")
+    out = tmp_path / "fuzz.yaml"
+    for _ in range(150):
+        text = "".join(rng.choice(_VOCABULARY) for _ in range(rng.randint(1, 40)))
+        if fmt == "csv":
+            text = "source,target,status\n" + text
+        try:
+            result = formats.import_text(text, fmt, origin=ORIGIN)
+        except ImportFormatError:
+            continue
+        out.write_text(render_yaml(result.items, origin=ORIGIN), encoding="utf-8")
+        config = load_config(out)
+        assert [p.message for p in config.problems] == [], text
+        assert len(config.rules) == len(result.entries)
+
+
+_SEGMENTS = ["a", "Νέα", "новости", "a.html", "%CE%B1", "x-y_z", "~u", "2018", "a:b", "*", "(1)"]
+
+
+@pytest.mark.parametrize("export_fmt", formats.EXPORT_FORMATS)
+def test_random_maps_round_trip_through_every_export_format(
+    tmp_path: Path, export_fmt: str
+) -> None:
+    """Seeded fuzz of the round trip: every rule comes back the same, or the export named it."""
+    import random
+
+    rng = random.Random(f"round-trip-{export_fmt}")
+    for round_number in range(25):
+        entries: list[formats.Entry] = []
+        for line in range(1, rng.randint(2, 12)):
+            path = "/" + "/".join(rng.choice(_SEGMENTS) for _ in range(rng.randint(1, 3)))
+            status = rng.choice([301, 302, 303, 307, 308, 410])
+            if rng.random() < 0.25:
+                source, target = f"^{path.replace('*', '')}/([^/]+)/(.*)$", "/new/$2/$1"
+                regex = True
+            else:
+                source, target, regex = path, path.upper() + "/", False
+            entries.append(
+                formats.Entry(source, None if status == 410 else target, status, line,
+                              regex=regex, note=rng.choice(["", "why: moved", "n°1"]))
+            )  # fmt: skip
+        source_map = tmp_path / f"map{round_number}.yaml"
+        source_map.write_text(render_yaml(entries, origin=ORIGIN), encoding="utf-8")
+        config = load_config(source_map)
+        assert config.problems == ()
+        result, invalid = formats.export_config(config, export_fmt, [])
+        assert invalid == []
+        exported = tmp_path / f"out{round_number}"
+        exported.write_text(result.text, encoding="utf-8")
+        back = load_config(import_file(tmp_path, exported, export_fmt, f"back{round_number}.yaml"))
+        reported = {s.where for s in result.skipped}
+        kept = [r for r in config.rules if r.position.file_line not in reported]
+        assert [(r.from_url or r.source, r.to_url, r.status) for r in back.rules] == [
+            (r.from_url or r.source, r.to_url, r.status) for r in kept
+        ], result.text

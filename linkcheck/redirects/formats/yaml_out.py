@@ -42,8 +42,12 @@ def _entry(entry: Entry) -> str:
     return "  - {" + ", ".join(fields) + "}"
 
 
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+
+
 def _comment(text: str, indent: str) -> str:
-    clean = " ".join(text.split())
+    """A one-line YAML comment; characters YAML refuses are shown as escapes."""
+    clean = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", " ".join(text.split()))
     return f"{indent}# {clean}" if clean else f"{indent}#"
 
 
