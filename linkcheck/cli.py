@@ -505,6 +505,8 @@ def _import(args: argparse.Namespace) -> int:
         f"{len(result.skipped)} line(s) not imported",
         file=sys.stderr,
     )
+    if args.output and not args.include_file:
+        print(f"linkcheck: next: linkcheck validate {args.output}", file=sys.stderr)
     return EXIT_FINDINGS if result.skipped else EXIT_OK
 
 

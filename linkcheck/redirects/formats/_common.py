@@ -8,6 +8,7 @@ need a regex (Apache `RedirectMatch`) write exact rules that way.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from linkcheck.config import GONE, REDIRECT_STATUSES
@@ -18,6 +19,7 @@ __all__ = [
     "STATUSES",
     "attach_notes",
     "decode_letters",
+    "header_lines",
     "literal_of",
     "note_lines",
     "parse_status",
@@ -106,7 +108,7 @@ def note_lines(entry: Entry) -> list[str]:
     """The `# note: ...` line a writer puts above an entry that has a note."""
     if not entry.note:
         return []
-    return [f"# {NOTE_PREFIX} {' '.join(entry.note.split())}"]
+    return header_lines([f"{NOTE_PREFIX} {entry.note}"])
 
 
 def split_comment(line: str) -> tuple[str, str]:
@@ -130,3 +132,12 @@ def decode_letters(text: str) -> str:
             return match.group(0)
 
     return _UTF8_ESCAPES.sub(letters, text)
+
+
+def header_lines(header: Sequence[str]) -> list[str]:
+    """`# ...` comment lines, one per item, whitespace and control characters flattened."""
+    out = []
+    for text in header:
+        clean = "".join(ch if ch.isprintable() else " " for ch in text)
+        out.append(f"# {' '.join(clean.split())}".rstrip())
+    return out

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from linkcheck.redirects.formats._common import (
     attach_notes,
     decode_letters,
+    header_lines,
     literal_of,
     note_lines,
     parse_status,
@@ -145,7 +146,7 @@ def write(
     Apache's directives see the path only (they live in one virtual host), so an absolute
     `from` is written as its path when its host is `origin`'s, and skipped otherwise.
     """
-    lines = [f"# {text}" if text else "#" for text in header]
+    lines = header_lines(header)
     skipped: list[Skipped] = []
     notices: list[str] = []
     for entry in entries:

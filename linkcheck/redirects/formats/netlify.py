@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from linkcheck.redirects.formats._common import (
     STATUSES,
     attach_notes,
+    header_lines,
     literal_of,
     note_lines,
     regex_of_literal,
@@ -141,7 +142,7 @@ def _pattern(source: str, target: str) -> tuple[bool, str, str]:
 
 def write(entries: Sequence[Entry], header: Sequence[str] = ()) -> ExportResult:
     """`_redirects` text for `entries`, in order; what Netlify cannot say is skipped."""
-    lines = [f"# {text}" if text else "#" for text in header]
+    lines = header_lines(header)
     skipped: list[Skipped] = []
     notices: list[str] = []
     for entry in entries:
