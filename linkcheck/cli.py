@@ -259,8 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="write the validated map as Netlify, Apache or CSV",
         description="Write the validated map in another format. Refuses while error findings "
-        "remain (exit 2) unless --force; entries with R300/R307 are never exported. Rules the "
-        "format cannot express are reported on stderr and the exit code is 1.",
+        "remain (exit 1, as `linkcheck nginx`) unless --force; entries with R300/R307 are never "
+        "exported. Rules the format cannot express are reported on stderr (exit 1).",
         epilog="example: linkcheck export redirects.yaml --format netlify -o _redirects",
     )
     export.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
@@ -455,7 +455,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 _validate = _not_ready("validate")
-_nginx = _not_ready("nginx")
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -511,33 +510,26 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    """`linkcheck export`: exit 0 every valid rule written, 1 some not expressible, 2 refused."""
-    import importlib
-
+    """`linkcheck export`: exit 0 every valid rule written; 1 refused (errors remain) or some
+    rules not expressible in the format; 2 unreadable config or unwritable output."""
     from linkcheck.config import load_config
-    from linkcheck.errors import ExportError
     from linkcheck.findings import Severity
     from linkcheck.redirects import formats
+    from linkcheck.redirects.nginx import static_findings
 
     config = load_config(args.config)
-    try:
-        validate = importlib.import_module("linkcheck.redirects.validate").validate
-    except ImportError:  # static validation not in this build yet: the loader's R300s
-        findings = list(config.problems)
-    else:
-        findings = list(validate(config))
-    errors = [f for f in findings if f.severity == Severity.ERROR]
-    if errors and not args.force:
+    findings = static_findings(config)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors and not args.force:  # the same refusal as `linkcheck nginx`
         for finding in errors[:20]:
-            print(
-                f"{finding.source or finding.url}: {finding.code} {finding.message}",
-                file=sys.stderr,
-            )
-        more = f" (first 20 of {len(errors)} shown)" if len(errors) > 20 else ""
-        raise ExportError(
-            f"{args.config}: {len(errors)} error findings remain{more}; fix them "
-            "(`linkcheck validate`) or export anyway with --force"
+            print(f"{finding.source}: {finding.code} {finding.message}", file=sys.stderr)
+        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
+        print(
+            f"linkcheck: {len(errors)} error(s) in the map{more}; nothing written. Fix them "
+            "(`linkcheck validate`) or pass --force to export the valid rules only.",
+            file=sys.stderr,
         )
+        return EXIT_FINDINGS
     header = [f"Written by `linkcheck export` from {args.config}; edit the map, not this file."]
     result, invalid = formats.export_config(config, args.format, findings, header)
     if args.output:
@@ -575,6 +567,54 @@ def _write_file(name: str, text: str, *, force: bool, what: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise error(f"{path}: cannot write: {exc.strerror}") from exc
+
+
+def _nginx(args: argparse.Namespace) -> int:
+    """Write (or print) the nginx rules; refuse while error findings remain, unless --force."""
+    from pathlib import Path
+
+    from linkcheck.config import load_config
+    from linkcheck.findings import Severity
+    from linkcheck.redirects.nginx import (
+        build_nginx,
+        refusal_findings,
+        rejected_rules,
+        server_conf_path,
+        static_findings,
+    )
+
+    config = load_config(args.config)
+    findings = static_findings(config)
+    export = build_nginx(config, exclude=rejected_rules(config, findings))
+    findings += refusal_findings(config, export.refused)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors and not args.force:
+        for finding in errors[:20]:
+            print(f"{finding.source}: {finding.code} {finding.message}", file=sys.stderr)
+        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
+        print(
+            f"linkcheck: {len(errors)} error(s) in the map{more}; nothing written. Fix them "
+            "(`linkcheck validate`) or pass --force to export the valid rules only.",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
+    left_out = len(config.rules) - len(export.rules)
+    if not args.output:
+        sys.stdout.write(export.http + "\n" + export.server)
+    else:
+        server_path = server_conf_path(args.output)
+        try:
+            Path(args.output).write_text(export.http, encoding="utf-8")
+            Path(server_path).write_text(export.server, encoding="utf-8")
+        except OSError as exc:
+            print(f"linkcheck: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"wrote {args.output} (http part) and {server_path} (server part)")
+    print(
+        f"linkcheck: {len(export.rules)} rule(s) exported, {left_out} left out",
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

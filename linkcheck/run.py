@@ -24,6 +24,8 @@ from linkcheck.errors import ConfigError
 from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, Severity
 from linkcheck.pairing import pair_site
+from linkcheck.redirects.nginx import rejected_rules
+from linkcheck.redirects.verify import redirect_records, verify_redirects
 from linkcheck.report import PairRecord, RedirectRecord, Report, SiteSummary
 from linkcheck.report.writers import write_reports
 
@@ -152,6 +154,9 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
     # includes config.problems.
     collected.findings.extend(config.problems)
     if options.offline:
+        collected.redirects.extend(
+            redirect_records(config, rejected_rules(config, collected.findings))
+        )
         return
     async with Fetcher(config.settings, remap=options.remap) as fetcher:
         try:
@@ -166,7 +171,11 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
         finally:
             collected.requests = fetcher.requests
         await _pair(config, options, collected, fetcher)
-        # TODO(lead): redirects.verify.verify_redirects(config, fetcher, seen) (D).
+        seen = [*collected.crawl.responses, *collected.crawl.links]
+        invalid = rejected_rules(config, collected.findings)
+        records, found = await verify_redirects(config, fetcher, seen, invalid=invalid)
+        collected.redirects.extend(records)
+        collected.findings.extend(found)
 
 
 async def _pair(
