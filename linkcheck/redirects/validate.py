@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
+from linkcheck.accept import apply_accepts
 from linkcheck.config import Config, Position, Rule, Settings, compile_regex
 from linkcheck.findings import Finding, Severity, make_finding
 from linkcheck.urls import UrlError, normalize
@@ -410,38 +411,19 @@ def validate(config: Config) -> list[Finding]:
 def apply_settings(
     findings: Iterable[Finding], settings: Settings, today: dt.date
 ) -> list[Finding]:
-    """The user's policy, exactly as `run.apply_policy` applies it (kept here so that
-    `linkcheck validate`, a pre-commit hook, does not import the crawler: 0.2 s).
-
-    `ignore`d codes are dropped, `severity` overrides applied; an accepted finding gets
-    `details.accepted = {why, until}` and does not fail the run; an expired acceptance gets
-    `details.accept_expired` and says so in its message.
+    """The user's policy exactly as `run.apply_policy` applies it, kept here so that
+    `linkcheck validate` (a pre-commit hook) does not import the crawler (0.2 s):
+    `ignore`d codes dropped, `severity` overrides applied, `accept` via `accept.apply_accepts`.
     """
-    out: list[Finding] = []
+    kept: list[Finding] = []
     for finding in findings:
         if finding.code in settings.ignore:
             continue
         severity = settings.severity.get(finding.code)
         if severity is not None and severity is not finding.severity:
             finding = replace(finding, severity=Severity(severity))
-        for accept in settings.accept:
-            if not accept.matches(finding.code, finding.url):
-                continue
-            until = accept.until.isoformat() if accept.until else None
-            details = dict(finding.details)
-            if accept.expired(today):
-                details["accept_expired"] = {"why": accept.why, "until": until}
-                finding = replace(
-                    finding,
-                    message=f"{finding.message} (acceptance expired on {until}: {accept.why})",
-                    details=details,
-                )
-            else:
-                details["accepted"] = {"why": accept.why, "until": until}
-                finding = replace(finding, details=details)
-            break
-        out.append(finding)
-    return out
+        kept.append(finding)
+    return apply_accepts(kept, settings.accept, today)
 
 
 def _order(finding: Finding) -> tuple[str, int, int, str]:
