@@ -816,20 +816,20 @@ class _RuleReader:
         if valid_so_far and source is not None:
             from_url, to_url = self._resolve(reader, node, source, target, regex, status)
         valid = len(reader.problems) == before
-        # Give the problems of this entry the rule's URL, so reports can group by it.
-        if not valid and source is not None:
-            url = self._url_for(source)
+        # Give the problems of this entry the rule's URL and `file:line` (their exact place
+        # stays in details.position), so reports and the export group them by entry.
+        if not valid:
+            url = self._url_for(source) if source is not None else ""
             for i in range(before, len(reader.problems)):
                 problem = reader.problems[i]
-                if problem.url == problem.source:
-                    reader.problems[i] = Finding(
-                        problem.code,
-                        problem.severity,
-                        url,
-                        problem.message,
-                        problem.source,
-                        problem.details,
-                    )
+                reader.problems[i] = Finding(
+                    problem.code,
+                    problem.severity,
+                    url if url and problem.url == problem.source else problem.url,
+                    problem.message,
+                    position.file_line,
+                    problem.details,
+                )
         return Rule(
             index=index,
             source=source or "",

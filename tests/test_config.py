@@ -235,6 +235,14 @@ class TestPositions:
         assert [(r.position.line, r.position.column) for r in config.rules] == [(6, 5), (7, 5)]
         assert config.rules[0].from_url == "https://inter.example.org/a"
 
+    def test_problem_source_is_the_entry_and_position_the_value(self, tmp_path: Path) -> None:
+        path = tmp_path / "redirects.yaml"
+        path.write_text(HEADER + "  - from: /a\n    to: /b\n    status: 399\n", encoding="utf-8")
+        (problem,) = load_config(path).problems
+        assert problem.source == f"{path}:5"
+        assert problem.details["position"] == f"{path}:7:13"
+        assert problem.url == "https://inter.example.org/a"
+
     def test_greek_raw_and_encoded_are_one_url(self, tmp_path: Path) -> None:
         path = tmp_path / "redirects.yaml"
         path.write_text(

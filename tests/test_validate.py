@@ -259,7 +259,8 @@ class TestUnreachable:
             "     examples: [{from: /en/news/1.html, to: /news/1/}]}\n",
         )
         assert [f.code for f in found] == ["R306"]
-        assert lines(found) == [6]
+        assert lines(found) == [5]  # the entry; the position is the example's
+        assert found[0].details["position"].endswith(":6:17")
 
     def test_example_handled_alike_by_an_exact_key_is_fine(self, tmp_path: Path) -> None:
         found = findings_of(
@@ -278,7 +279,8 @@ class TestUnreachable:
             "     examples: [{from: /en/news/old-1, to: /news/old-1}]}\n",
         )
         assert [f.code for f in found] == ["R306"]
-        assert lines(found) == [6]
+        assert lines(found) == [5]
+        assert found[0].details["position"].endswith(":6:17")
 
 
 class TestUnsafe:

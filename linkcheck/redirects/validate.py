@@ -282,12 +282,13 @@ class _Context:
         self.add_at(code, rule, rule.position, message, **details)
 
     def add_at(self, code: str, rule: Rule, where: Position, message: str, **details: Any) -> None:
+        """A finding on `rule` (its `file:line` is the source) pointing at `where` in it."""
         self.findings.append(
             make_finding(
                 code,
                 self.url_of(rule),
                 message,
-                source=where.file_line,
+                source=rule.position.file_line,
                 column=where.column,
                 position=str(where),
                 **details,
@@ -427,11 +428,15 @@ def apply_settings(
 
 
 def _order(finding: Finding) -> tuple[str, int, int, str]:
-    source = finding.source or ""
-    file, _, line = source.rpartition(":")
-    if not line.isdigit():
-        return (source, 0, 0, finding.code)
-    return (file, int(line), int(finding.details.get("column", 0)), finding.code)
+    """File, line, column (of `details.position` where given, else `source`), code."""
+    where = str(finding.details.get("position") or finding.source or "")
+    parts = where.rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return (parts[0], int(parts[1]), int(parts[2]), finding.code)
+    file, _, line = where.rpartition(":")
+    if line.isdigit():
+        return (file, int(line), 0, finding.code)
+    return (where, 0, 0, finding.code)
 
 
 def _safety(ctx: _Context, rules: list[Rule]) -> list[Rule]:
