@@ -612,3 +612,26 @@ def test_generated_benchmark_map_yields_exactly_the_planted_findings(tmp_path: P
     path.write_text(text, encoding="utf-8")
     found = Counter((f.code, lines([f])[0]) for f in validate(load_config(path)))
     assert found == planted
+
+
+@pytest.mark.parametrize("code", [f"R30{i}" for i in range(9)])
+def test_explain_shows_a_mistake_and_its_fix(code: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", code]) == 0
+    out = capsys.readouterr().out
+    assert "mistake:" in out and "fix:" in out
+
+
+def test_quiet_prints_only_the_finding_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b.yaml").write_text("- {from: /a, to: /b}\n", encoding="utf-8")
+    path = tmp_path / "redirects.yaml"
+    path.write_text(
+        HEADER.replace("redirects:", "include: [b.yaml]\nredirects:")
+        + "  - {from: /x, to: /x}\n  - {from: /a, to: /b}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(path), "--quiet"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(": ", 2)[1].split()[0] for line in out] == ["R301", "R305"]
+    assert out[0].startswith(f"{tmp_path}/b.yaml:1:3: ")
