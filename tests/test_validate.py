@@ -135,6 +135,25 @@ class TestChainsAndLoops:
         assert [f.code for f in found] == ["R303"]
         assert found[0].details["final"] == "https://inter.example.org/articles/x/"
 
+    @pytest.mark.parametrize(
+        ("target", "regex"),
+        [
+            ("/el/news/άρθρο", "^/el/news/(.+)$"),
+            ("'/el/%CE%BD%CE%AD%CE%B1/x'", "^/el/νέα/(.+)$"),
+            ("/el/νέα/x", "^/el/ν"),
+            ("/el/νέα/x", "^/el/(.+)$"),
+        ],
+    )
+    def test_greek_target_captured_by_a_regex_is_a_chain(
+        self, tmp_path: Path, target: str, regex: str
+    ) -> None:
+        found = findings_of(
+            tmp_path,
+            f"  - {{from: /el/old, to: {target}}}\n"
+            f"  - {{from: '{regex}', to: /el/final/, regex: true}}\n",
+        )
+        assert [f.code for f in found] == ["R303"]
+
     def test_loop_is_reported_once_with_the_whole_cycle(self, tmp_path: Path) -> None:
         found = findings_of(
             tmp_path,

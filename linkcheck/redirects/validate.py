@@ -173,6 +173,7 @@ class _Matcher:
     combined: re.Pattern[str] | None = None
     markers: dict[int, _Regex] = field(default_factory=dict)
     plain: int = 0  # if > 0, every prefix is spelt alike encoded and decoded, this long at most
+    heads: set[str] = field(default_factory=set)  # every start of every prefix
 
     def __post_init__(self) -> None:
         for regex in self.regexes:
@@ -183,6 +184,7 @@ class _Matcher:
         self.lengths = tuple(sorted({len(prefix) for prefix in self.by_prefix}))
         if self.by_prefix and not self.always and all(map(_PLAIN_PREFIX.match, self.by_prefix)):
             self.plain = self.lengths[-1]
+            self.heads = {p[:i] for p in self.by_prefix for i in range(len(p) + 1)}
         if len(self.always) > 1:
             self._combine()
 
@@ -213,8 +215,14 @@ class _Matcher:
         return found
 
     def rejects(self, encoded: str) -> bool:
-        """Cheap certainty that no regex matches: the still-encoded subject has no prefix."""
-        return self.plain > 0 and "%" not in encoded[: self.plain] and not self._candidates(encoded)
+        """Cheap certainty that no regex matches, from the still-encoded subject: decoding
+        changes nothing before its first `%`, and no prefix can start there."""
+        if self.plain == 0:
+            return False
+        escape = encoded.find("%", 0, self.plain)
+        if escape < 0:
+            return not self._candidates(encoded)
+        return encoded[:escape] not in self.heads and not self._candidates(encoded[:escape])
 
     def first(self, subject: str) -> _Regex | None:
         """The first regex in file order that matches `subject` (what nginx picks)."""
@@ -382,7 +390,11 @@ def _key(url: str) -> str:
     head = url.partition("?")[0]
     if "%" not in head:
         return head.lower()
-    raw = unquote(head, errors="surrogateescape").encode("utf-8", "surrogateescape")
+    return _ascii_lower(unquote(head, errors="surrogateescape"))
+
+
+def _ascii_lower(text: str) -> str:
+    raw = text.encode("utf-8", "surrogateescape")
     return raw.lower().decode("utf-8", "surrogateescape")  # bytes.lower: ASCII only
 
 
@@ -396,7 +408,8 @@ def validate(config: Config) -> list[Finding]:
     usable = _safety(ctx, [rule for rule in config.rules if rule.valid])
     exact, regexes = _repeats(ctx, usable)
     exact = _case_collisions(ctx, exact)
-    ctx.from_keys = {rule.index: _key(rule.from_url or "") for rule in exact}
+    keys = ctx.from_keys  # filled by _case_collisions
+    ctx.from_keys = {rule.index: keys[rule.index] for rule in exact}
     ctx.to_keys = {rule.index: _key(rule.to_url) for rule in exact if rule.to_url}
     ctx.exact = {ctx.from_keys[rule.index]: rule for rule in exact if rule.from_url}
     ctx.paths = _Matcher([r for r in regexes if not r.whole_url])
@@ -567,11 +580,12 @@ def _case_collisions(ctx: _Context, exact: list[Rule]) -> list[Rule]:
             )
         url = rule.from_url or ""
         head = url.partition("?")[0]
-        folded = (
-            unicodedata.normalize("NFC", unquote(head, errors="surrogateescape")).casefold()
-            if "%" in head
-            else head.lower()
-        )
+        if "%" in head:
+            decoded = unquote(head, errors="surrogateescape")
+            ctx.from_keys[rule.index] = _ascii_lower(decoded)
+            folded = unicodedata.normalize("NFC", decoded).casefold()
+        else:
+            folded = ctx.from_keys[rule.index] = head.lower()
         earlier = seen.get(folded)
         if earlier is None:
             seen[folded] = rule
@@ -579,7 +593,7 @@ def _case_collisions(ctx: _Context, exact: list[Rule]) -> list[Rule]:
             continue
         where = earlier.position
         details = {"first": where.line, "first_file": where.file, "first_position": str(where)}
-        if _key(url) == _key(earlier.from_url or ""):
+        if ctx.from_keys[rule.index] == ctx.from_keys[earlier.index]:
             message = (
                 f"nginx reads this source and the one at {where.file_line} as one key (it "
                 f"decodes the path and ignores ASCII case): {earlier.source} / {rule.source}; "
