@@ -407,8 +407,7 @@ def validate(config: Config) -> list[Finding]:
     ctx.findings.extend(config.problems)
     usable = _safety(ctx, [rule for rule in config.rules if rule.valid])
     exact, regexes = _repeats(ctx, usable)
-    exact = _case_collisions(ctx, exact)
-    keys = ctx.from_keys  # filled by _case_collisions
+    exact, keys = _case_collisions(ctx, exact)
     ctx.from_keys = {rule.index: keys[rule.index] for rule in exact}
     ctx.to_keys = {rule.index: _key(rule.to_url) for rule in exact if rule.to_url}
     ctx.exact = {ctx.from_keys[rule.index]: rule for rule in exact if rule.from_url}
@@ -565,11 +564,15 @@ def _declared(rule: Rule) -> str:
     return f"to {rule.target} ({rule.status})"
 
 
-def _case_collisions(ctx: _Context, exact: list[Rule]) -> list[Rule]:
+def _case_collisions(ctx: _Context, exact: list[Rule]) -> tuple[list[Rule], dict[int, str]]:
     """R307 for sources that only letter case (or NFC/NFD) tells apart: nginx and people
-    disagree there. Also R300 for `examples` on an exact rule, where they mean nothing."""
+    disagree there. Also R300 for `examples` on an exact rule, where they mean nothing.
+
+    Returns the rules kept and every source's nginx key (`_key`), decoded here only once.
+    """
     seen: dict[str, Rule] = {}
     kept: list[Rule] = []
+    keys: dict[int, str] = {}
     for rule in exact:
         if rule.examples:
             ctx.add_at(
@@ -582,10 +585,10 @@ def _case_collisions(ctx: _Context, exact: list[Rule]) -> list[Rule]:
         head = url.partition("?")[0]
         if "%" in head:
             decoded = unquote(head, errors="surrogateescape")
-            ctx.from_keys[rule.index] = _ascii_lower(decoded)
+            keys[rule.index] = _ascii_lower(decoded)
             folded = unicodedata.normalize("NFC", decoded).casefold()
         else:
-            folded = ctx.from_keys[rule.index] = head.lower()
+            folded = keys[rule.index] = head.lower()
         earlier = seen.get(folded)
         if earlier is None:
             seen[folded] = rule
@@ -593,7 +596,7 @@ def _case_collisions(ctx: _Context, exact: list[Rule]) -> list[Rule]:
             continue
         where = earlier.position
         details = {"first": where.line, "first_file": where.file, "first_position": str(where)}
-        if ctx.from_keys[rule.index] == ctx.from_keys[earlier.index]:
+        if keys[rule.index] == keys[earlier.index]:
             message = (
                 f"nginx reads this source and the one at {where.file_line} as one key (it "
                 f"decodes the path and ignores ASCII case): {earlier.source} / {rule.source}; "
@@ -607,7 +610,7 @@ def _case_collisions(ctx: _Context, exact: list[Rule]) -> list[Rule]:
                 "one spelling"
             )
         ctx.add("R307", rule, message, **details)
-    return kept
+    return kept, keys
 
 
 def _self_redirects(ctx: _Context, exact: list[Rule]) -> None:
