@@ -241,7 +241,7 @@ def _read_text(path: Path) -> str:
         raise ConfigError(f"{path}: is a directory, not a configuration file")
     if size > MAX_CONFIG_BYTES:
         raise ConfigSyntaxError(
-            f"{path}: file is {size / 1e6:.1f} MB, over the {MAX_CONFIG_BYTES // 2**20} MiB "
+            f"{path}: file is {size / 2**20:.1f} MiB, over the {MAX_CONFIG_BYTES // 2**20} MiB "
             "limit for one file; split the map with `include:`"
         )
     try:

@@ -278,7 +278,7 @@ class TestUnusableFiles:
         path = tmp_path / "redirects.yaml"
         with path.open("wb") as fh:
             fh.truncate(50 * 1024 * 1024)
-        with pytest.raises(ConfigSyntaxError, match="MB, over the"):
+        with pytest.raises(ConfigSyntaxError, match="MiB, over the"):
             load_config(path)
 
     def test_syntax_error_in_an_included_file_names_it(self, tmp_path: Path) -> None:

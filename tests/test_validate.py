@@ -588,7 +588,7 @@ class TestCommand:
             fh.truncate(50 * 1024 * 1024)
         assert main(["validate", str(path)]) == 2
         err = capsys.readouterr().err
-        assert "52.4 MB" in err and "include" in err and err.count("\n") == 1
+        assert "50.0 MiB" in err and "include" in err and err.count("\n") == 1
 
     def test_missing_file_exits_2(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
