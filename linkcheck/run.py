@@ -27,6 +27,7 @@ from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, Severity
 from linkcheck.pairing import pair_site
 from linkcheck.redirects.nginx import rejected_rules
+from linkcheck.redirects.validate import validate
 from linkcheck.redirects.verify import redirect_records, verify_redirects
 from linkcheck.report import PairRecord, RedirectRecord, Report
 from linkcheck.report.sites import site_summaries
@@ -176,9 +177,7 @@ def _overridden(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
 
 async def _pipeline(options: RunOptions, collected: _Collected) -> None:
     config = collected.config
-    # TODO(lead): linkcheck.redirects.validate.validate(config) once it is on main; it
-    # includes config.problems.
-    collected.findings.extend(config.problems)
+    collected.findings.extend(validate(config))  # includes the loader's R300 problems
     if options.offline:
         collected.redirects.extend(
             redirect_records(config, rejected_rules(config, collected.findings))
