@@ -473,14 +473,15 @@ def _validate(args: argparse.Namespace) -> int:
     import gc
     import json
 
+    from linkcheck.accept import apply_policy
     from linkcheck.config import load_config
-    from linkcheck.redirects.validate import apply_settings, validate
+    from linkcheck.redirects.validate import validate
 
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     gc.disable()  # a short run building many objects that form no cycles: 20 % faster
     try:
         config = load_config(args.config)
-        findings = apply_settings(validate(config), config.settings, dt.date.today())
+        findings = apply_policy(validate(config), config.settings, dt.date.today())
     finally:
         gc.enable()
     failing = _failing(findings, args.fail_on)
@@ -659,18 +660,10 @@ def _nginx(args: argparse.Namespace) -> int:
 
     from linkcheck.config import load_config
     from linkcheck.findings import Severity
-    from linkcheck.redirects.nginx import (
-        build_nginx,
-        refusal_findings,
-        rejected_rules,
-        server_conf_path,
-        static_findings,
-    )
+    from linkcheck.redirects.nginx import server_conf_path, validated_export
 
     config = load_config(args.config)
-    findings = static_findings(config)
-    export = build_nginx(config, exclude=rejected_rules(config, findings))
-    findings += refusal_findings(config, export.refused)
+    findings, export = validated_export(config)
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if errors and not args.force:
         for finding in errors[:20]:

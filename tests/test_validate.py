@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from linkcheck.accept import apply_policy
 from linkcheck.cli import main
 from linkcheck.config import load_config
 from linkcheck.findings import Finding, Severity
-from linkcheck.redirects.validate import apply_settings, substitute, validate
+from linkcheck.redirects.validate import substitute, validate
 
 HEADER = """\
 version: 1
@@ -516,11 +517,11 @@ class TestSettings:
             encoding="utf-8",
         )
         config = load_config(path)
-        found = apply_settings(validate(config), config.settings, dt.date(2025, 6, 1))
+        found = apply_policy(validate(config), config.settings, dt.date(2025, 6, 1))
         assert [f.code for f in found] == ["R303", "R304"]
         assert found[0].severity is Severity.ERROR
         assert found[1].details["accepted"]
-        later = apply_settings(validate(config), config.settings, dt.date(2026, 6, 1))
+        later = apply_policy(validate(config), config.settings, dt.date(2026, 6, 1))
         assert "accept_expired" in later[1].details
 
 
@@ -593,27 +594,6 @@ class TestCommand:
     def test_missing_file_exits_2(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
         assert "nope.yaml" in capsys.readouterr().err
-
-
-def test_policy_is_the_one_of_check(tmp_path: Path) -> None:
-    """`validate` applies settings exactly as `check` does (run.apply_policy)."""
-    from linkcheck.run import apply_policy
-
-    path = tmp_path / "redirects.yaml"
-    path.write_text(
-        "settings:\n  ignore: [R301]\n  severity: {R303: error}\n"
-        "  accept: [{code: R304, url: '*', until: 2026-01-01, why: later}]\n"
-        + HEADER
-        + "  - {from: /a, to: /b}\n  - {from: /a, to: /b}\n  - {from: /b, to: /c}\n"
-        "  - {from: /l1, to: /l2}\n  - {from: /l2, to: /l1}\n",
-        encoding="utf-8",
-    )
-    config = load_config(path)
-    for today in (dt.date(2025, 1, 1), dt.date(2027, 1, 1)):
-        found = validate(config)
-        assert apply_settings(found, config.settings, today) == apply_policy(
-            found, config.settings, today
-        )
 
 
 def test_generated_benchmark_map_yields_exactly_the_planted_findings(tmp_path: Path) -> None:

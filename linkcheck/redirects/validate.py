@@ -17,20 +17,18 @@ out of the export.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
-from linkcheck.accept import apply_accepts
-from linkcheck.config import Config, Position, Rule, Settings, compile_regex
-from linkcheck.findings import Finding, Severity, make_finding
+from linkcheck.config import Config, Position, Rule, compile_regex
+from linkcheck.findings import Finding, make_finding
 from linkcheck.urls import UrlError, normalize
 
-__all__ = ["apply_settings", "substitute", "validate"]
+__all__ = ["substitute", "validate"]
 
 MAX_WALK = 64
 """Most regex hops followed on one path (regex rules can generate new URLs forever)."""
@@ -419,24 +417,6 @@ def validate(config: Config) -> list[Finding]:
     _walk(ctx, starts)
     _languages(ctx, exact, regexes)
     return sorted(ctx.findings, key=_order)
-
-
-def apply_settings(
-    findings: Iterable[Finding], settings: Settings, today: dt.date
-) -> list[Finding]:
-    """The user's policy exactly as `run.apply_policy` applies it, kept here so that
-    `linkcheck validate` (a pre-commit hook) does not import the crawler (0.2 s):
-    `ignore`d codes dropped, `severity` overrides applied, `accept` via `accept.apply_accepts`.
-    """
-    kept: list[Finding] = []
-    for finding in findings:
-        if finding.code in settings.ignore:
-            continue
-        severity = settings.severity.get(finding.code)
-        if severity is not None and severity is not finding.severity:
-            finding = replace(finding, severity=Severity(severity))
-        kept.append(finding)
-    return apply_accepts(kept, settings.accept, today)
 
 
 def _order(finding: Finding) -> tuple[str, int, int, str]:
