@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import yaml
 
 from linkcheck.errors import ConfigError, ConfigSyntaxError
+from linkcheck.extract import selector_problem
 from linkcheck.findings import CATALOGUE, Finding, Severity, make_finding
 from linkcheck.urls import UrlError, is_http, normalize
 
@@ -119,6 +120,10 @@ class Settings:
     """First retry waits about this many seconds (doubling, with jitter)."""
     max_retry_wait: float = 30.0
     """Cap on any single wait between retries, Retry-After included."""
+
+
+TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
+"""A `{name}` or `{1}` field of `counterpart.pattern.legacy` (filled by pairing.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,13 +393,21 @@ class _Reader:
         if text is None:
             return None
         if not is_http(text):
-            self.problem(node, f"{what} must be an absolute http(s) URL, not {text!r}")
+            self.problem(node, f"{what} must be an absolute http(s) URL, not {_quoted(text)}")
             return None
         try:
             return normalize(text)
         except UrlError as exc:
             self.problem(node, f"{what}: {exc}")
             return None
+
+
+_SHOWN = 80
+"""Characters of a wrong value quoted in a message (a whole file must not end up in one)."""
+
+
+def _quoted(value: str) -> str:
+    return repr(value if len(value) <= _SHOWN else value[:_SHOWN] + "...")
 
 
 def _kind(node: yaml.Node) -> str:
@@ -404,12 +417,12 @@ def _kind(node: yaml.Node) -> str:
         return "a list"
     if node.tag.endswith(":null"):
         return "empty"
-    return f"{node.tag.rsplit(':', 1)[-1]} {node.value!r}"
+    return f"{node.tag.rsplit(':', 1)[-1]} {_quoted(node.value)}"
 
 
 def _describe(node: yaml.Node) -> str:
     if isinstance(node, yaml.ScalarNode):
-        return f"{node.value!r}" if node.value != "" else "empty"
+        return _quoted(node.value) if node.value != "" else "empty"
     return _kind(node)
 
 
@@ -582,7 +595,12 @@ def _counterpart(reader: _Reader, node: yaml.Node, what: str) -> Counterpart:
     values: dict[str, Any] = {}
     for key, key_node, value in reader.mapping(node, what):
         if key == "selector":
-            _set(reader, values, key, reader.string, value, f"{what}.selector")
+            selector = reader.string(value, f"{what}.selector")
+            problem = selector_problem(selector) if selector is not None else None
+            if problem is not None:
+                reader.problem(value, f"{what}.selector: {problem}")
+            elif selector is not None:
+                values[key] = selector
         elif key == "min_similarity":
             number = reader.number(value, f"{what}.min_similarity", low=0.0)
             if number is not None and number > 1:
@@ -611,6 +629,19 @@ def _legacy_pattern(reader: _Reader, node: yaml.Node, what: str) -> LegacyPatter
     if match is None or legacy is None:
         if not any(p.details.get("position", "").startswith(reader.file) for p in reader.problems):
             reader.problem(node, f"{what} needs both `match` and `legacy`")
+        return None
+    unknown = [
+        name
+        for name in TEMPLATE_FIELD.findall(legacy)
+        if not (name.isdigit() and int(name) <= match.groups) and name not in match.groupindex
+    ]
+    if unknown:
+        groups = ", ".join(match.groupindex) or "none named"
+        reader.problem(
+            node,
+            f"{what}.legacy uses {', '.join('{' + n + '}' for n in unknown)}, which "
+            f"{what}.match does not capture (groups: {groups})",
+        )
         return None
     return LegacyPattern(match, legacy)
 
@@ -880,9 +911,10 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     rules = _RuleReader(defaults)
     if "redirects" in sections:
         rules.read(reader, sections["redirects"])
+    includes = _includes(reader, file, sections.get("include"))  # its problems count too
     problems = list(reader.problems)
     files = [name]
-    for include in _includes(reader, file, sections.get("include")):
+    for include in includes:
         files.append(str(include))
         sub_reader = _Reader(str(include))
         sub = _compose(include)
