@@ -18,7 +18,7 @@ import glob
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -28,7 +28,7 @@ import yaml
 from linkcheck.errors import ConfigError, ConfigSyntaxError
 from linkcheck.extract import selector_problem
 from linkcheck.findings import CATALOGUE, Finding, Severity, make_finding
-from linkcheck.urls import UrlError, is_http, normalize
+from linkcheck.urls import UrlError, is_http, normalize, origin_of, split_credentials
 
 __all__ = [
     "MAX_CONFIG_BYTES",
@@ -116,6 +116,9 @@ class Settings:
     exclude: tuple[re.Pattern[str], ...] = ()
     accept: tuple[Accept, ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=lambda: MappingProxyType({}))
+    credentials: Mapping[str, tuple[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    """Origin → (user, password), taken out of site URLs written `https://user:pw@host/`:
+    sent (HTTP Basic) to that exact origin only, never kept in a URL or a report."""
     retry_backoff: float = 0.5
     """First retry waits about this many seconds (doubling, with jitter)."""
     max_retry_wait: float = 30.0
@@ -564,6 +567,35 @@ def _sites(reader: _Reader, node: yaml.Node | None) -> tuple[Site, ...]:
     return tuple(sites)
 
 
+def _without_credentials(
+    sites: tuple[Site, ...],
+) -> tuple[tuple[Site, ...], dict[str, tuple[str, str]]]:
+    """The sites with any `user:password@` taken out of their URLs, and origin → credentials.
+
+    Kept in a URL, credentials would end up in every report and put the site's own links
+    (resolved without them) outside its crawl scope.
+    """
+    credentials: dict[str, tuple[str, str]] = {}
+
+    def clean(url: str) -> str:
+        bare, pair = split_credentials(url)
+        if pair is not None:
+            credentials.setdefault(origin_of(bare), pair)
+        return bare
+
+    out = []
+    for site in sites:
+        if "@" in "".join((site.new, site.legacy or "", *site.seeds)):
+            site = replace(
+                site,
+                new=clean(site.new),
+                legacy=clean(site.legacy) if site.legacy else None,
+                seeds=tuple(clean(seed) for seed in site.seeds),
+            )
+        out.append(site)
+    return tuple(out), credentials
+
+
 def _site(reader: _Reader, name: str, name_node: yaml.Node, node: yaml.Node) -> Site | None:
     values: dict[str, Any] = {}
     for key, key_node, value in reader.mapping(node, f"site {name!r}"):
@@ -907,7 +939,9 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     version = _version(name, sections.get("version"))
     defaults = _defaults(reader, sections.get("defaults"))
     settings = _settings(reader, sections.get("settings"))
-    sites = _sites(reader, sections.get("sites"))
+    sites, credentials = _without_credentials(_sites(reader, sections.get("sites")))
+    if credentials:
+        settings = replace(settings, credentials=MappingProxyType(credentials))
     rules = _RuleReader(defaults)
     if "redirects" in sections:
         rules.read(reader, sections["redirects"])
