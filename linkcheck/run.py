@@ -235,7 +235,8 @@ def build_report(
         findings.extend(link_findings(result))
     findings = apply_policy(findings, config.settings, options.today or dt.date.today())
     findings.sort(key=lambda f: (-f.severity.rank, f.code, f.url))
-    links = sum(1 for url in result.links if url in result.responses)
+    # Distinct link targets checked: a seed nothing links to is fetched, but is no link.
+    links = sum(1 for url, t in result.links.items() if t.count and url in result.responses)
     elapsed = result.elapsed
     # Every map entry is listed even when verification did not run to the end (interrupt,
     # failure): unchecked ones with live null, as offline.
