@@ -106,6 +106,8 @@ class Settings:
     retries: int = 2
     max_pages: int = 50_000
     max_depth: int = 50
+    max_per_pattern: int = 1000
+    """Pages crawled per URL shape (digits collapsed): the budget against URL traps."""
     max_hops: int = 10
     max_bytes: int = 10 * 1024 * 1024
     max_time: float | None = None
@@ -427,7 +429,7 @@ def _set(
 _SETTINGS_KEYS = (
     "concurrency", "per_host", "rate", "timeout", "retries", "max_pages", "max_depth",
     "max_hops", "max_bytes", "max_time", "user_agent", "check_external", "ignore", "exclude",
-    "accept", "severity",
+    "accept", "severity", "max_per_pattern",
 )  # fmt: skip
 
 
@@ -437,7 +439,10 @@ def _settings(reader: _Reader, node: yaml.Node | None) -> Settings:
     values: dict[str, Any] = {}
     for key, key_node, value in reader.mapping(node, "settings"):
         what = f"settings.{key}"
-        if key in ("concurrency", "per_host", "max_pages", "max_depth", "max_hops", "max_bytes"):
+        if key in (
+            "concurrency", "per_host", "max_pages", "max_depth", "max_hops", "max_bytes",
+            "max_per_pattern",
+        ):  # fmt: skip
             _set(reader, values, key, lambda n, w: reader.integer(n, w, low=1), value, what)
         elif key == "retries":
             _set(reader, values, key, lambda n, w: reader.integer(n, w, low=0), value, what)
