@@ -179,12 +179,66 @@ def check_redirect_failure(
     )
 
 
+def check_robots(
+    url: str, target: LinkTarget, response: Response, result: CrawlResult
+) -> Finding | None:
+    """C106: robots.txt forbids the URL, so it was not requested (never "broken")."""
+    if response.error_kind != "robots":
+        return None
+    return make_finding(
+        "C106",
+        url,
+        f"not checked: {response.error}{_where(target)}",
+        source=_source(target),
+        **_link_details(target, response, reason="robots"),
+    )
+
+
+def check_too_large(
+    url: str, target: LinkTarget, response: Response, result: CrawlResult
+) -> Finding | None:
+    """C108: the decoded body went over the size cap (a bomb or a huge page); not parsed."""
+    if response.error_kind != "too_large" and not response.truncated:
+        return None
+    return make_finding(
+        "C108",
+        url,
+        f"response over the size cap: {response.error or 'truncated'}{_where(target)}",
+        source=_source(target),
+        **_link_details(target, response, size=response.size),
+    )
+
+
+def check_unusable(
+    url: str, target: LinkTarget, response: Response, result: CrawlResult
+) -> Finding | None:
+    """C109: the content cannot be used as declared (binary or undecodable HTML, bad sitemap)."""
+    if response.unusable is None:
+        return None
+    return make_finding(
+        "C109",
+        url,
+        f"content unusable as declared: {response.unusable}{_where(target)}",
+        source=_source(target),
+        **_link_details(
+            target,
+            response,
+            reason=response.unusable,
+            content_type=response.content_type,
+            charset=response.charset,
+        ),
+    )
+
+
 TARGET_CHECKS: tuple[TargetCheck, ...] = (
     check_broken,
     check_unreachable,
     check_redirect,
     check_fragment,
     check_redirect_failure,
+    check_robots,
+    check_too_large,
+    check_unusable,
 )
 
 
@@ -193,7 +247,12 @@ TARGET_CHECKS: tuple[TargetCheck, ...] = (
 
 def check_limits(result: CrawlResult) -> Iterable[Finding]:
     """C105: once per site and limit kind, the crawl stopped at a limit."""
-    words = {"max_pages": "pages", "max_depth": "depth", "max_time": "seconds"}
+    words = {
+        "max_pages": "pages",
+        "max_depth": "depth",
+        "max_time": "seconds",
+        "max_per_pattern": "pages per URL shape",
+    }
     for limit in result.limits:
         yield make_finding(
             "C105",
@@ -222,4 +281,20 @@ def check_excluded(result: CrawlResult) -> Iterable[Finding]:
         )
 
 
-RESULT_CHECKS: tuple[ResultCheck, ...] = (check_limits, check_excluded)
+def check_insecure(result: CrawlResult) -> Iterable[Finding]:
+    """C104: an `http://` URL linked from `https://` pages (checked or not)."""
+    for url, pages in result.insecure.items():
+        secure = "https://" + url[len("http://") :]
+        yield make_finding(
+            "C104",
+            url,
+            f"insecure link: http:// URL on {len(pages)} https:// page"
+            f"{'s' if len(pages) > 1 else ''}; link {secure}",
+            source=min(pages),
+            sources=_sources(pages),
+            source_count=len(pages),
+            secure=secure,
+        )
+
+
+RESULT_CHECKS: tuple[ResultCheck, ...] = (check_limits, check_excluded, check_insecure)

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
+from .config import Config
 from .model import Response
 from .urls import origin_of
 
@@ -192,3 +193,14 @@ class RobotsCache:
         """Whether `url` may be fetched, with the rules that decided it."""
         rules = await self.rules_for(url)
         return rules.allowed(url, self._user_agent), rules
+
+
+def robots_exempt(config: Config) -> frozenset[str]:
+    """Origins where robots.txt is not consulted: those of sites with `robots: false`."""
+    origins: set[str] = set()
+    for site in config.sites:
+        if not site.robots:
+            for url in (site.new, site.legacy, *site.seeds):
+                if url:
+                    origins.add(origin_of(url))
+    return frozenset(origins)

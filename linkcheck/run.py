@@ -25,6 +25,7 @@ from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, Severity
 from linkcheck.report import PairRecord, RedirectRecord, Report, SiteSummary
 from linkcheck.report.writers import write_reports
+from linkcheck.robots import robots_exempt
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -152,7 +153,8 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
     collected.findings.extend(config.problems)
     if options.offline:
         return
-    async with Fetcher(config.settings, remap=options.remap) as fetcher:
+    exempt = robots_exempt(config)
+    async with Fetcher(config.settings, remap=options.remap, robots_exempt=exempt) as fetcher:
         try:
             await crawl(
                 config,

@@ -43,13 +43,15 @@ class Sitemap:
 
     `urls` are page URLs (`<urlset><url><loc>` or lines of a text sitemap), `sitemaps` the
     child sitemaps of an index; both normalised, http(s) only, without duplicates.
-    `problem`, when set, says why reading stopped early or what was skipped.
+    `problem`, when set, says why reading stopped early or what was skipped; `oversize`
+    that the decoded size cap was hit (a compression bomb or a huge file).
     """
 
     urls: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     problem: str | None = None
     truncated: bool = False
+    oversize: bool = False
 
 
 class _Refused(Exception):
@@ -196,15 +198,18 @@ def parse_sitemap(
 ) -> Sitemap:
     """The URLs of one sitemap file: XML urlset or index, gzip or not, or a text list."""
     gzip_problem: str | None = None
+    oversize = False
     if data.startswith(_GZIP_MAGIC):
         data, gzip_problem = inflate(data, max_bytes)
+        oversize = len(data) >= max_bytes
     elif len(data) > max_bytes:
         data, gzip_problem = data[:max_bytes], f"size over {max_bytes} bytes: the rest is ignored"
+        oversize = True
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     result = _parse_xml(data, max_urls) if head.startswith(b"<") else _parse_text(data, max_urls)
     if gzip_problem is not None:
         problem = gzip_problem if result.problem is None else f"{gzip_problem}; {result.problem}"
-        return Sitemap(result.urls, result.sitemaps, problem, True)
+        return Sitemap(result.urls, result.sitemaps, problem, True, oversize)
     return result
 
 

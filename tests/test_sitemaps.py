@@ -107,7 +107,7 @@ class TestHostileInput:
         bomb = gzip.compress(b"<urlset>" + b" " * (64 * 1024 * 1024), compresslevel=9)
         assert len(bomb) < 200_000
         sitemap = parse_sitemap(bomb, max_bytes=1024 * 1024)
-        assert sitemap.truncated
+        assert sitemap.truncated and sitemap.oversize
         assert sitemap.problem is not None and "decoded size over" in sitemap.problem
 
     def test_corrupt_gzip_is_a_problem_not_a_crash(self) -> None:
