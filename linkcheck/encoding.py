@@ -151,8 +151,8 @@ def sniff_meta_charset(body: bytes) -> str | None:
 def binary_kind(body: bytes) -> str | None:
     """What binary data this is (a phrase), or None if it could be text.
 
-    Magic numbers first; then NUL bytes or a high share of control characters in the first
-    KiBs, which no legacy text charset produces (UTF-16 is caught earlier by BOM/header).
+    Magic numbers first; then a high share of NUL and control bytes in the first KiBs,
+    which no legacy text charset produces (UTF-16 is caught earlier by BOM/header).
     """
     for magic, kind in _MAGIC:
         if body.startswith(magic):
@@ -160,11 +160,10 @@ def binary_kind(body: bytes) -> str | None:
     sample = body[:8192]
     if not sample:
         return None
-    if b"\x00" in sample:
-        return "binary data (NUL bytes)"
+    # A stray NUL or control byte happens in legacy HTML; binary data is full of them.
     controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
     if controls / len(sample) > 0.05:
-        return "binary data (control bytes)"
+        return "binary data (NUL and control bytes)"
     return None
 
 

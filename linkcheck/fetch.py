@@ -27,6 +27,7 @@ import time
 from collections import deque
 from collections.abc import Collection, Sequence
 from types import TracebackType
+from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -66,6 +67,9 @@ class _HostLimiter:
 
     The rate is a sliding window over the start times of the last requests: with rate ≥ 1,
     at most floor(rate) starts in any one-second window; below 1, one start per 1/rate s.
+    Each start is a one-element list that `_sent` moves forward to the moment the request
+    headers actually left (after connecting): the server sees arrival times, and a first
+    request delayed by its connection setup must not let later ones bunch up behind it.
     """
 
     __slots__ = ("_capacity", "_lock", "_starts", "_window", "slots")
@@ -76,7 +80,7 @@ class _HostLimiter:
             self._capacity, self._window = int(rate), 1.0
         else:
             self._capacity, self._window = 1, 1.0 / rate
-        self._starts: deque[float] = deque()
+        self._starts: deque[list[float]] = deque()
         self._lock = asyncio.Lock()
 
     def slow_to(self, interval: float) -> None:
@@ -84,26 +88,34 @@ class _HostLimiter:
         if interval > self._window / self._capacity:
             self._capacity, self._window = 1, interval
 
-    async def wait_turn(self) -> None:
-        """Return when one more request may start without exceeding the rate."""
-        loop = asyncio.get_running_loop()
+    def _admit(self, now: float) -> list[float] | None:
         starts = self._starts
+        while starts and now - starts[0][0] >= self._window:
+            starts.popleft()
+        if sum(1 for cell in starts if now - cell[0] < self._window) < self._capacity:
+            cell = [now]
+            starts.append(cell)
+            return cell
+        return None
+
+    async def wait_turn(self) -> list[float]:
+        """Return when one more request may start without exceeding the rate.
+
+        The returned cell holds the start time; the request's trace updates it when sent.
+        """
+        loop = asyncio.get_running_loop()
         if not self._lock.locked():
-            now = loop.time()
-            while starts and now - starts[0] >= self._window:
-                starts.popleft()
-            if len(starts) < self._capacity:
-                starts.append(now)
-                return
+            cell = self._admit(loop.time())
+            if cell is not None:
+                return cell
         async with self._lock:
             while True:
                 now = loop.time()
-                while starts and now - starts[0] >= self._window:
-                    starts.popleft()
-                if len(starts) < self._capacity:
-                    starts.append(now)
-                    return
-                await asyncio.sleep(starts[0] + self._window - now + 0.0005)
+                cell = self._admit(now)
+                if cell is not None:
+                    return cell
+                oldest = min(c[0] for c in self._starts)
+                await asyncio.sleep(max(oldest + self._window - now, 0.001) + 0.0005)
 
 
 class _Answer:
@@ -183,7 +195,10 @@ class Fetcher:
             ttl_dns_cache=300,
             enable_cleanup_closed=False,
         )
+        tracing = aiohttp.TraceConfig()
+        tracing.on_request_headers_sent.append(_sent)
         self._session = aiohttp.ClientSession(
+            trace_configs=[tracing],
             connector=connector,
             headers={"User-Agent": settings.user_agent, "Accept": "*/*"},
             timeout=aiohttp.ClientTimeout(total=None),
@@ -396,8 +411,8 @@ class Fetcher:
         attempt = 0
         while True:
             async with limiter.slots, self._global:
-                await limiter.wait_turn()
-                answer = await self._exchange(target, method, read_body, raw, headers)
+                cell = await limiter.wait_turn()
+                answer = await self._exchange(target, method, read_body, raw, headers, cell)
             if attempt >= settings.retries or not _retryable(answer):
                 return answer
             delay = answer.retry_after
@@ -413,6 +428,7 @@ class Fetcher:
         read_body: bool,
         raw: bool = False,
         headers: dict[str, str] | None = None,
+        cell: list[float] | None = None,
     ) -> _Answer:
         """One request and its answer; network trouble becomes `error_kind`."""
         assert self._session is not None, "use `async with Fetcher(...)`"
@@ -421,7 +437,11 @@ class Fetcher:
         try:
             async with asyncio.timeout(self.settings.timeout):
                 async with self._session.request(
-                    method, URL(url, encoded=True), allow_redirects=False, headers=headers
+                    method,
+                    URL(url, encoded=True),
+                    allow_redirects=False,
+                    headers=headers,
+                    trace_request_ctx=cell,
                 ) as resp:
                     answer.status = resp.status
                     answer.content_type = resp.content_type
@@ -494,6 +514,15 @@ class Fetcher:
             await resp.read()
         else:
             resp.close()
+
+
+async def _sent(
+    session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestHeadersSentParams
+) -> None:
+    """Trace hook: the request left; its rate-limiter start becomes now (see _HostLimiter)."""
+    cell = context.trace_request_ctx
+    if isinstance(cell, list):
+        cell[0] = max(cell[0], asyncio.get_running_loop().time())
 
 
 def _host_key(url: str) -> str:

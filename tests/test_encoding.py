@@ -146,6 +146,9 @@ class TestProblemsForC109:
         assert binary_kind(RUSSIAN.encode("koi8-r")) is None
         assert binary_kind(b"") is None
 
+    def test_a_stray_nul_does_not_make_a_page_binary(self) -> None:
+        assert binary_kind(b"<html><a href='/x\x00y'>x</a>" + b"<p>text</p>" * 50) is None
+
 
 def test_empty_body_is_empty_text() -> None:
     assert decode_body(b"", "text/html").text == ""

@@ -158,6 +158,7 @@ class FaultServer:
         self.counting: dict[str, Counting] = defaultdict(Counting)
         self.retries: dict[str, list[float]] = defaultdict(list)
         self.hits: dict[str, int] = defaultdict(int)
+        self.user_agents: set[str] = set()
         self._closing = asyncio.Event()
         self._bombs: dict[str, bytes] = {}
         self._runner: web.AppRunner | None = None
@@ -213,6 +214,7 @@ class FaultServer:
     @web.middleware
     async def _count_hits(self, request: web.Request, handler: Any) -> web.StreamResponse:
         self.hits[request.path] += 1
+        self.user_agents.add(request.headers.get("User-Agent", ""))
         response: web.StreamResponse = await handler(request)
         return response
 
