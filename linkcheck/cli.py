@@ -337,6 +337,9 @@ def run_options(args: argparse.Namespace, config: str) -> RunOptions:
             "retries": args.retries,
         },
         remap=tuple(args.remap),
+        resume=bool(getattr(args, "resume", False)),
+        cache=not args.no_cache,
+        state=Path(args.state) if getattr(args, "state", None) else None,
     )
 
 

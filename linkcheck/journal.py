@@ -36,7 +36,7 @@ from .model import Hop, Response
 
 __all__ = ["DEFAULT_TTL", "Journal", "JournalError", "Validators", "open_journal"]
 
-DEFAULT_TTL = 6 * 3600.0
+DEFAULT_TTL = 600.0
 """Seconds a cached 2xx answer is reused without asking the server again."""
 
 COMMIT_EVERY = 200

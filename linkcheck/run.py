@@ -9,9 +9,10 @@ from what was collected, marked partial, and the exit code is 130 / 143.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import signal
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from linkcheck.crawl import CrawlProgress, CrawlResult, crawl
 from linkcheck.errors import ConfigError
 from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, Severity
+from linkcheck.journal import DEFAULT_TTL, Journal, open_journal
 from linkcheck.report import PairRecord, RedirectRecord, Report, SiteSummary
 from linkcheck.report.writers import write_reports
 from linkcheck.robots import robots_exempt
@@ -58,6 +60,12 @@ class RunOptions:
     overrides: Mapping[str, Any] = field(default_factory=dict)
     """Settings given on the command line (max_pages, concurrency, per_host, rate, ...)."""
     remap: tuple[tuple[str, str], ...] = ()
+    resume: bool = False
+    """Continue the interrupted run of this config from the journal (no refetching)."""
+    cache: bool = True
+    """Reuse recent answers of earlier runs and revalidate older ones (`--no-cache`: off)."""
+    state: Path | None = None
+    """The SQLite state file (history and journal); default `output/linkcheck.sqlite`."""
     progress: Callable[[CrawlProgress], None] | None = None
     today: dt.date | None = None
 
@@ -83,6 +91,7 @@ class _Collected:
     redirects: list[RedirectRecord] = field(default_factory=list)
     crawled: bool = False
     requests: int = 0
+    replayed: int = 0
 
 
 def check(options: RunOptions) -> RunOutcome:
@@ -154,7 +163,13 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
     if options.offline:
         return
     exempt = robots_exempt(config)
-    async with Fetcher(config.settings, remap=options.remap, robots_exempt=exempt) as fetcher:
+    journal = _open_journal(options, config)
+    async with (
+        _journaled(journal),
+        Fetcher(
+            config.settings, remap=options.remap, robots_exempt=exempt, journal=journal
+        ) as fetcher,
+    ):
         try:
             await crawl(
                 config,
@@ -166,8 +181,34 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
             collected.crawled = True
         finally:
             collected.requests = fetcher.requests
+            collected.replayed = journal.replayed if journal is not None else 0
         # TODO(lead): pairing.pair_site(site, pages, fetcher) per pairing site (B).
         # TODO(lead): redirects.verify.verify_redirects(config, fetcher, seen) (D).
+
+
+def _open_journal(options: RunOptions, config: Config) -> Journal | None:
+    """The run journal in the state file (None, with a warning, if it cannot be used)."""
+    path = options.state or options.output / "linkcheck.sqlite"
+    return open_journal(
+        path,
+        str(Path(config.path).resolve()),
+        resume=options.resume,
+        ttl=DEFAULT_TTL if options.cache else None,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _journaled(journal: Journal | None) -> AsyncIterator[None]:
+    """Close the journal however the run ends; mark the run finished only if it completed,
+    so an interrupted run stays resumable."""
+    if journal is None:
+        yield
+        return
+    try:
+        yield
+        journal.finish()
+    finally:
+        journal.close()
 
 
 def build_report(
@@ -204,6 +245,7 @@ def build_report(
             "crawl_seconds": round(elapsed, 3),
             "pages_per_second": round(result.page_count / elapsed, 1) if elapsed else None,
             "requests": collected.requests,
+            "replayed": collected.replayed,
             "offline": options.offline,
         },
     )
