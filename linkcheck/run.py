@@ -25,6 +25,7 @@ from linkcheck.errors import ConfigError
 from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, Severity
 from linkcheck.journal import DEFAULT_TTL, Journal, open_journal
+from linkcheck.pairing import pair_site
 from linkcheck.report import PairRecord, RedirectRecord, Report, SiteSummary
 from linkcheck.report.writers import write_reports
 from linkcheck.robots import robots_exempt
@@ -182,8 +183,25 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
         finally:
             collected.requests = fetcher.requests
             collected.replayed = journal.replayed if journal is not None else 0
-        # TODO(lead): pairing.pair_site(site, pages, fetcher) per pairing site (B).
+        await _pair(config, options, collected, fetcher)
         # TODO(lead): redirects.verify.verify_redirects(config, fetcher, seen) (D).
+
+
+async def _pair(
+    config: Config, options: RunOptions, collected: _Collected, fetcher: Fetcher
+) -> None:
+    """Pair the upgraded pages of every selected pairing site (sites run concurrently)."""
+    chosen = [
+        site
+        for site in config.sites
+        if site.pairs and (not options.sites or site.name in options.sites)
+    ]
+    results = await asyncio.gather(
+        *(pair_site(site, collected.crawl.pages.get(site.name, []), fetcher) for site in chosen)
+    )
+    for records, findings in results:
+        collected.pairs.extend(records)
+        collected.findings.extend(findings)
 
 
 def _open_journal(options: RunOptions, config: Config) -> Journal | None:
@@ -274,6 +292,8 @@ def _site_summaries(
             coverage=coverage,
             pages=len(result.pages.get(site.name, ())),
             links=links_per_site.get(site.name, 0),
+            new=site.new,
+            legacy=site.legacy,
         )
 
 
@@ -290,8 +310,11 @@ def apply_policy(findings: Iterable[Finding], settings: Settings, today: dt.date
         severity = settings.severity.get(finding.code)
         if severity is not None and severity is not finding.severity:
             finding = replace(finding, severity=Severity(severity))
+        legacy = finding.details.get("legacy")
         for accept in settings.accept:
-            if not accept.matches(finding.code, finding.url):
+            # L findings may be accepted by their legacy URL too (DESIGN §3's example).
+            by_legacy = isinstance(legacy, str) and accept.matches(finding.code, legacy)
+            if not accept.matches(finding.code, finding.url) and not by_legacy:
                 continue
             until = accept.until.isoformat() if accept.until else None
             details = dict(finding.details)
