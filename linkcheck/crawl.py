@@ -28,7 +28,7 @@ from linkcheck.config import Config, Site
 from linkcheck.extract import extract, extract_ids
 from linkcheck.fetch import Fetcher
 from linkcheck.model import Page, Response
-from linkcheck.sitemaps import parse_sitemap
+from linkcheck.sitemaps import MAX_DECODED_BYTES, parse_sitemap
 from linkcheck.traps import ShapeBudget
 from linkcheck.urls import decoded_path
 
@@ -410,7 +410,8 @@ class _Crawler:
         data = response.body
         if data is None:
             data = (response.text or "").encode("utf-8")
-        sitemap = parse_sitemap(data)
+        # Sitemaps may be 50 MB decoded (sitemaps.org); a lower size cap is raised to that.
+        sitemap = parse_sitemap(data, max_bytes=max(self.settings.max_bytes, MAX_DECODED_BYTES))
         if sitemap.problem is not None:
             stored = self.result.responses.get(url, response)
             self.result.responses[url] = replace(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from pathlib import Path
 
 import pytest
 
@@ -173,3 +174,67 @@ class TestWalk:
 
         walk = await walk_sitemaps(["https://a.example/missing.xml"], load)
         assert walk.problems == (("https://a.example/missing.xml", "sitemap could not be fetched"),)
+
+
+class TestSitemapSeedsInTheCrawl:
+    """Sitemap seeds feed the site that lists them: gzip files, indexes, hostile files."""
+
+    async def test_gzip_index_and_bomb(self, tmp_path: Path) -> None:
+        from aiohttp import web
+        from aiohttp.test_utils import TestServer
+
+        from linkcheck.checks import link_findings
+        from linkcheck.config import load_config
+        from linkcheck.crawl import crawl
+        from linkcheck.fetch import Fetcher
+
+        def urlset(*paths: str) -> bytes:
+            locs = "".join(f"<url><loc>{base}{p}</loc></url>" for p in paths)
+            return f"<urlset>{locs}</urlset>".encode()
+
+        bomb = gzip.compress(b"<urlset>" + b" " * (64 * 1024 * 1024), compresslevel=1)
+        files: dict[str, tuple[bytes, str]] = {}
+
+        async def handler(request: web.Request) -> web.Response:
+            if request.path in files:
+                body, kind = files[request.path]
+                return web.Response(body=body, headers={"Content-Type": kind})
+            if request.path.startswith("/en/"):
+                return web.Response(text="<p>page</p>", content_type="text/html")
+            raise web.HTTPNotFound()
+
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", handler)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        base = str(server.make_url("")).rstrip("/")
+        files.update(
+            {
+                "/sitemap.xml": (
+                    f"<sitemapindex><sitemap><loc>{base}/s1.xml.gz</loc></sitemap>"
+                    f"<sitemap><loc>{base}/bomb.xml.gz</loc></sitemap>"
+                    f"<sitemap><loc>{base}/bad.xml</loc></sitemap></sitemapindex>".encode(),
+                    "application/xml",
+                ),
+                "/s1.xml.gz": (gzip.compress(urlset("/en/a", "/en/b")), "application/x-gzip"),
+                "/bomb.xml.gz": (bomb, "application/gzip"),
+                "/bad.xml": (BILLION_LAUGHS, "text/xml"),
+            }
+        )
+        cfg = tmp_path / "redirects.yaml"
+        cfg.write_text(
+            "version: 1\nsettings: {retries: 0, rate: 1000, max_bytes: 1048576}\n"
+            f"sites:\n  en: {{new: '{base}/en/', seeds: ['{base}/sitemap.xml']}}\n",
+            encoding="utf-8",
+        )
+        config = load_config(cfg)
+        try:
+            async with Fetcher(config.settings) as fetcher:
+                result = await crawl(config, fetcher)
+        finally:
+            await server.close()
+        pages = {p.url for p in result.pages["en"]}
+        assert {f"{base}/en/a", f"{base}/en/b"} <= pages
+        codes = {(f.code, f.url) for f in link_findings(result)}
+        assert ("C108", f"{base}/bomb.xml.gz") in codes
+        assert ("C109", f"{base}/bad.xml") in codes
