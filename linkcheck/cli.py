@@ -461,9 +461,56 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 _validate = _not_ready("validate")
-_nginx = _not_ready("nginx")
 _import = _not_ready("import")
 _export = _not_ready("export")
+
+
+def _nginx(args: argparse.Namespace) -> int:
+    """Write (or print) the nginx rules; refuse while error findings remain, unless --force."""
+    from pathlib import Path
+
+    from linkcheck.config import load_config
+    from linkcheck.findings import Severity
+    from linkcheck.redirects.nginx import (
+        build_nginx,
+        refusal_findings,
+        rejected_rules,
+        server_conf_path,
+        static_findings,
+    )
+
+    config = load_config(args.config)
+    findings = static_findings(config)
+    export = build_nginx(config, exclude=rejected_rules(config, findings))
+    findings += refusal_findings(config, export.refused)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors and not args.force:
+        for finding in errors[:20]:
+            print(f"{finding.source}: {finding.code} {finding.message}", file=sys.stderr)
+        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
+        print(
+            f"linkcheck: {len(errors)} error(s) in the map{more}; nothing written. Fix them "
+            "(`linkcheck validate`) or pass --force to export the valid rules only.",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
+    left_out = len(config.rules) - len(export.rules)
+    if not args.output:
+        sys.stdout.write(export.http + "\n" + export.server)
+    else:
+        server_path = server_conf_path(args.output)
+        try:
+            Path(args.output).write_text(export.http, encoding="utf-8")
+            Path(server_path).write_text(export.server, encoding="utf-8")
+        except OSError as exc:
+            print(f"linkcheck: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"wrote {args.output} (http part) and {server_path} (server part)")
+    print(
+        f"linkcheck: {len(export.rules)} rule(s) exported, {left_out} left out",
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,6 +26,8 @@ from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, Severity
 from linkcheck.journal import DEFAULT_TTL, Journal, open_journal
 from linkcheck.pairing import pair_site
+from linkcheck.redirects.nginx import rejected_rules
+from linkcheck.redirects.verify import redirect_records, verify_redirects
 from linkcheck.report import PairRecord, RedirectRecord, Report, SiteSummary
 from linkcheck.report.writers import write_reports
 from linkcheck.robots import robots_exempt
@@ -162,6 +164,9 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
     # includes config.problems.
     collected.findings.extend(config.problems)
     if options.offline:
+        collected.redirects.extend(
+            redirect_records(config, rejected_rules(config, collected.findings))
+        )
         return
     exempt = robots_exempt(config)
     journal = _open_journal(options, config)
@@ -184,7 +189,11 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
             collected.requests = fetcher.requests
             collected.replayed = journal.replayed if journal is not None else 0
         await _pair(config, options, collected, fetcher)
-        # TODO(lead): redirects.verify.verify_redirects(config, fetcher, seen) (D).
+        seen = [*collected.crawl.responses, *collected.crawl.links]
+        invalid = rejected_rules(config, collected.findings)
+        records, found = await verify_redirects(config, fetcher, seen, invalid=invalid)
+        collected.redirects.extend(records)
+        collected.findings.extend(found)
 
 
 async def _pair(
