@@ -558,7 +558,13 @@ def _retry_after(value: str | None, cap: float) -> float | None:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    """One line for a report. aiohttp's parser errors are ClientResponseErrors with a fake
+    400 and a multi-line message pointing a caret at the bad byte: keep only the words."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        words = [w for w in str(exc.message).split() if w != "^"]
+        text = "invalid HTTP response: " + " ".join(words)
+    else:
+        text = " ".join((str(exc) or type(exc).__name__).split())
     return text if len(text) <= 300 else text[:297] + "..."
 
 

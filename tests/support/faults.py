@@ -251,17 +251,19 @@ class FaultServer:
         response = web.StreamResponse(headers={"Content-Type": "text/html"})
         response.content_length = 4096
         await response.prepare(request)
-        await response.write(b"<html><body>" + b"x" * 1000)
-        await self._rest(self.stall)
+        with contextlib.suppress(ConnectionError, RuntimeError):  # the client gave up
+            await response.write(b"<html><body>" + b"x" * 1000)
+            await self._rest(self.stall)
         return response
 
     async def stall_drip(self, request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/html"})
         await response.prepare(request)
         deadline = time.monotonic() + self.stall
-        while time.monotonic() < deadline and not self._closing.is_set():
-            await response.write(b"<")
-            await self._rest(0.2)
+        with contextlib.suppress(ConnectionError, RuntimeError):  # the client gave up
+            while time.monotonic() < deadline and not self._closing.is_set():
+                await response.write(b"<")
+                await self._rest(0.2)
         return response
 
     # -- connection and protocol garbage -----------------------------------------------
@@ -367,7 +369,7 @@ class FaultServer:
                 await response.write(chunk)
                 sent += len(chunk)
             await response.write(b"</body></html>")
-        except (ConnectionResetError, RuntimeError):
+        except (ConnectionError, RuntimeError):
             pass  # the client stopped reading at its cap: that is the point
         return response
 
