@@ -297,4 +297,62 @@ def check_insecure(result: CrawlResult) -> Iterable[Finding]:
         )
 
 
-RESULT_CHECKS: tuple[ResultCheck, ...] = (check_limits, check_excluded, check_insecure)
+def check_alternates(result: CrawlResult) -> Iterable[Finding]:
+    """H501: a language alternate is broken; H500: it does not declare the page back.
+
+    One finding per (declaring page, alternate). The return link is judged only when the
+    alternate was crawled (parsed); both sides are compared after their redirects, so an
+    alternate declared through a redirect still counts as a return link.
+    """
+    pages = {page.url: page for page in result.all_pages()}
+    responses = result.responses
+
+    def final(url: str) -> str:
+        response = responses.get(url)
+        return response.final_url if response is not None and response.hops else url
+
+    for page in pages.values():
+        for alternate in page.alternates:
+            if alternate.url == page.url:
+                continue  # the page names itself among its alternates, as it should
+            response = responses.get(alternate.url)
+            if response is None:
+                continue  # not checked (another host without check_external, excluded)
+            where = f"hreflang={alternate.hreflang!r} alternate {alternate.url}"
+            details: dict[str, Any] = {"alternate": alternate.url, "hreflang": alternate.hreflang}
+            failed = response.status is None and response.error_kind in (
+                UNREACHABLE_KINDS | REDIRECT_FAILURES
+            )
+            if response.broken or failed:
+                what = f"answers {response.status}" if response.broken else "cannot be reached"
+                yield make_finding(
+                    "H501",
+                    page.url,
+                    f"{where} {what}",
+                    source=page.url,
+                    status=response.status,
+                    error=response.error,
+                    **details,
+                )
+                continue
+            target = pages.get(final(alternate.url))
+            if target is None:
+                continue  # not parsed: the return link cannot be judged
+            back = {final(a.url) for a in target.alternates}
+            if page.url not in back and final(page.url) not in back:
+                yield make_finding(
+                    "H500",
+                    page.url,
+                    f"{where} does not link back to this page",
+                    source=page.url,
+                    target_alternates=sorted(a.url for a in target.alternates),
+                    **details,
+                )
+
+
+RESULT_CHECKS: tuple[ResultCheck, ...] = (
+    check_limits,
+    check_excluded,
+    check_insecure,
+    check_alternates,
+)
