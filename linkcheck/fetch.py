@@ -58,6 +58,11 @@ KEPT_HEADERS = frozenset(
 _TEXT_TYPES = ("html", "xml", "text/plain")
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 522, 523, 524})
 _CHUNK = 65536
+STRIKES_BEFORE_BACKOFF = 3
+"""Consecutive 5xx/429 answers from one host before the whole host backs off."""
+MAX_HOST_BACKOFF = 5.0
+"""Longest host pause after repeated 5xx without Retry-After (Retry-After itself: up to
+`settings.max_retry_wait`)."""
 ROBOTS_MAX_DELAY = 10.0
 """A robots.txt Crawl-delay is honoured up to this many seconds between requests."""
 
@@ -72,7 +77,7 @@ class _HostLimiter:
     request delayed by its connection setup must not let later ones bunch up behind it.
     """
 
-    __slots__ = ("_capacity", "_lock", "_starts", "_window", "slots")
+    __slots__ = ("_capacity", "_lock", "_paused_until", "_starts", "_strikes", "_window", "slots")
 
     def __init__(self, per_host: int, rate: float) -> None:
         self.slots = asyncio.Semaphore(per_host)
@@ -82,6 +87,39 @@ class _HostLimiter:
             self._capacity, self._window = 1, 1.0 / rate
         self._starts: deque[list[float]] = deque()
         self._lock = asyncio.Lock()
+        self._paused_until = 0.0
+        self._strikes = 0
+
+    # Host-level backoff: a Retry-After pauses every request to the host, not only the one
+    # that got it; a run of server errors without one pauses the host a little longer each
+    # time (STRIKES_BEFORE_BACKOFF in a row, then doubling up to MAX_HOST_BACKOFF).
+
+    def paused(self) -> bool:
+        return asyncio.get_running_loop().time() < self._paused_until
+
+    async def unpaused(self) -> None:
+        """Return once the host is not paused (a Retry-After or a 5xx backoff is over)."""
+        loop = asyncio.get_running_loop()
+        while (wait := self._paused_until - loop.time()) > 0:
+            await asyncio.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        until = asyncio.get_running_loop().time() + seconds
+        self._paused_until = max(self._paused_until, until)
+
+    def outcome(self, status: int | None, retry_after: float | None, backoff: float) -> None:
+        """Learn from one answer: pause on Retry-After, back off on repeated 5xx."""
+        if status is None:
+            return
+        if status == 429 or status >= 500:
+            self._strikes += 1
+            if retry_after is not None:
+                self.pause(retry_after)
+            elif self._strikes >= STRIKES_BEFORE_BACKOFF:
+                exponent = self._strikes - STRIKES_BEFORE_BACKOFF
+                self.pause(min(backoff * 2**exponent, MAX_HOST_BACKOFF))
+        else:
+            self._strikes = 0
 
     def slow_to(self, interval: float) -> None:
         """At least `interval` seconds between starts (robots.txt Crawl-delay), if slower."""
@@ -410,9 +448,13 @@ class Fetcher:
         limiter = self._limiter(host)
         attempt = 0
         while True:
+            await limiter.unpaused()
             async with limiter.slots, self._global:
+                if limiter.paused():
+                    continue  # a pause began while this request waited for a slot
                 cell = await limiter.wait_turn()
                 answer = await self._exchange(target, method, read_body, raw, headers, cell)
+            limiter.outcome(answer.status, answer.retry_after, settings.retry_backoff)
             if attempt >= settings.retries or not _retryable(answer):
                 return answer
             delay = answer.retry_after

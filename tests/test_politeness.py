@@ -94,3 +94,36 @@ async def test_user_agent_identifies_linkcheck() -> None:
         await fetcher.fetch(server.url("/ok"))
     assert server.user_agents == {Settings().user_agent}
     assert Settings().user_agent.startswith("linkcheck/")
+
+
+async def test_retry_after_pauses_the_whole_host_not_only_the_request() -> None:
+    """After a 429 with Retry-After: 1, no other request to that host starts within 1 s;
+    another host is not held up."""
+    settings = Settings(retries=1, rate=1000, timeout=5)
+    async with FaultServer(hosts=("127.0.0.1", "127.0.0.2")) as server:
+        async with Fetcher(settings, robots=False) as fetcher:
+            limited = asyncio.create_task(fetcher.fetch(server.url("/retry/p?after=1")))
+            while not server.retries["p"]:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)  # the 429 has been answered; the host is paused
+            others = [fetcher.fetch(server.url(f"/count/{i}")) for i in range(3)]
+            elsewhere = [fetcher.fetch(server.url(f"/count/{i}", "127.0.0.2")) for i in range(3)]
+            await asyncio.gather(limited, *others, *elsewhere)
+        refused_at = server.retries["p"][0]
+        paused = server.counting[f"127.0.0.1:{server.port}"].starts
+        free = server.counting[f"127.0.0.2:{server.port}"].starts
+        assert min(paused) - refused_at >= 1.0 - JITTER
+        assert max(free) - refused_at < 0.9
+
+
+async def test_repeated_server_errors_back_the_host_off() -> None:
+    """Three 5xx in a row without Retry-After: the host pauses before the next request."""
+    settings = Settings(retries=0, rate=1000, per_host=1, retry_backoff=0.4)
+    async with FaultServer() as server, Fetcher(settings, robots=False) as f:
+        for i in range(3):
+            await f.fetch(server.url(f"/always500/{i}"))
+        loop = asyncio.get_running_loop()
+        answered = loop.time()
+        await f.fetch(server.url("/count/after"))
+        started = server.counting[f"127.0.0.1:{server.port}"].starts[0]
+    assert started - answered >= 0.4 - JITTER

@@ -32,7 +32,8 @@ Paths (all GET/HEAD):
     /count/{name}            counting endpoint: holds each request `hold` s, records per host
     /retry/{key}             `retry_status` with Retry-After (`?after=S`, `?date=1` for an
                              HTTP-date, `?times=N` answers before a 200)
-    /always503               503 every time
+    /always503               503 every time (Retry-After: 0)
+    /always500/{n}           500 every time, no Retry-After
     /robots.txt              `robots` text (404 when None)
 
 The counting endpoint records, per `Host` header, the start time of each request and the
@@ -189,6 +190,7 @@ class FaultServer:
         app.router.add_get("/count/{name}", self.count)
         app.router.add_get("/retry/{key}", self.retry)
         app.router.add_get("/always503", self.always503)
+        app.router.add_get("/always500/{n}", self.always500)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, handle_signals=False)
         await self._runner.setup()
         for host in self.hosts:
@@ -410,6 +412,9 @@ class FaultServer:
         return web.Response(
             status=self.retry_status, headers={"Retry-After": value}, text="slow down"
         )
+
+    async def always500(self, request: web.Request) -> web.Response:
+        return web.Response(status=500, text="internal error")
 
     async def always503(self, request: web.Request) -> web.Response:
         return web.Response(status=503, headers={"Retry-After": "0"}, text="unavailable")
