@@ -30,7 +30,14 @@ def _entry(accept: Accept) -> dict[str, Any]:
 
 
 def _accept_one(finding: Finding, accepts: Sequence[Accept], today: dt.date) -> Finding:
-    matching = [a for a in accepts if a.matches(finding.code, finding.url)]
+    # L findings may be accepted by their legacy URL too (DESIGN §3's example names one).
+    legacy = finding.details.get("legacy")
+    matching = [
+        a
+        for a in accepts
+        if a.matches(finding.code, finding.url)
+        or (isinstance(legacy, str) and a.matches(finding.code, legacy))
+    ]
     if not matching:
         return finding
     live = [a for a in matching if not a.expired(today)]

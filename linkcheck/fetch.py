@@ -37,7 +37,7 @@ from linkcheck.config import Settings
 from linkcheck.journal import Journal
 from linkcheck.model import Hop, Response
 from linkcheck.robots import RobotsCache, RobotsRules, product_token
-from linkcheck.urls import UrlError, is_http, normalize, origin_of
+from linkcheck.urls import UrlError, is_http, origin_of, resolve
 
 __all__ = ["Fetcher", "decode_body"]
 
@@ -75,6 +75,7 @@ class _HostLimiter:
     Each start is a one-element list that `_sent` moves forward to the moment the request
     headers actually left (after connecting): the server sees arrival times, and a first
     request delayed by its connection setup must not let later ones bunch up behind it.
+    A 429/503 with Retry-After pauses the whole host, not only the request that got it.
     """
 
     __slots__ = ("_capacity", "_lock", "_paused_until", "_starts", "_strikes", "_window", "slots")
@@ -190,7 +191,7 @@ class _Answer:
 
     def location(self) -> str | None:
         for key, value in self.headers:
-            if key == "Location":
+            if key.lower() == "location":
                 return value
         return None
 
@@ -203,14 +204,16 @@ class Fetcher:
         settings: Settings,
         *,
         remap: Sequence[tuple[str, str]] = (),
-        robots: bool = True,
+        robots: bool = False,
         robots_exempt: Collection[str] = (),
         journal: Journal | None = None,
     ) -> None:
-        """`robots`: honour robots.txt at all; `robots_exempt`: origins where it is not
-        (sites with `robots: false`); remapped URLs are exempt too (a staging copy usually
-        disallows everything, and checking it is the point of `--remap`). `journal`: answer
-        from and record into the run journal (resume, cache between runs)."""
+        """`robots`: honour robots.txt (`run.py` turns it on for every check; off by default
+        so a Fetcher built for one job does exactly the requests it is asked for);
+        `robots_exempt`: origins where it is not honoured (sites with `robots: false`);
+        remapped URLs are exempt too (a staging copy usually disallows everything, and
+        checking it is the point of `--remap`). `journal`: answer from and record into the
+        run journal (resume, cache between runs)."""
         self.settings = settings
         self._remap = tuple(remap)
         self._robots_on = robots
@@ -231,7 +234,6 @@ class Fetcher:
             limit=settings.concurrency,
             limit_per_host=settings.per_host,
             ttl_dns_cache=300,
-            enable_cleanup_closed=False,
         )
         tracing = aiohttp.TraceConfig()
         tracing.on_request_headers_sent.append(_sent)
@@ -242,7 +244,6 @@ class Fetcher:
             timeout=aiohttp.ClientTimeout(total=None),
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=True,
-            skip_auto_headers=(),
         )
         return self
 
@@ -314,7 +315,7 @@ class Fetcher:
             if not follow or location is None or not 300 <= (answer.status or 0) < 400:
                 return self._response(url, current, answer, hops, started)
             try:
-                target = self._unmap(normalize(str(self._absolute(current, location))))
+                target = self.unmap(resolve(location, self._map(current)))
             except (UrlError, ValueError) as exc:
                 answer.error, answer.error_kind = f"bad Location header: {exc}", "protocol"
                 return self._response(url, current, answer, hops, started)
@@ -341,17 +342,19 @@ class Fetcher:
 
     # ------------------------------------------------------------------ helpers
 
-    @staticmethod
-    def _absolute(base: str, location: str) -> URL:
-        return URL(base, encoded=True).join(URL(location.strip()))
-
     def _map(self, url: str) -> str:
         for source, target in self._remap:
             if url.startswith(source):
                 return target + url[len(source) :]
         return url
 
-    def _unmap(self, url: str) -> str:
+    @property
+    def remapped(self) -> bool:
+        """Whether `--remap` is in force (staging URLs may appear in pages)."""
+        return bool(self._remap)
+
+    def unmap(self, url: str) -> str:
+        """The configured (production) URL of a URL on a remapped staging copy."""
         for source, target in self._remap:
             if url.startswith(target):
                 return source + url[len(target) :]
@@ -498,7 +501,7 @@ class Fetcher:
                         )
                     if read_body and method != "HEAD" and (raw or _readable(answer.content_type)):
                         await self._read(resp, answer, raw)
-                    elif 300 <= resp.status < 400 or resp.status >= 400:
+                    elif method != "HEAD":
                         await self._drain(resp)
         except TimeoutError:
             answer.status, answer.error_kind = None, "timeout"
@@ -550,7 +553,8 @@ class Fetcher:
 
     @staticmethod
     async def _drain(resp: aiohttp.ClientResponse) -> None:
-        """Read a short body so the connection can be reused; close on a long one."""
+        """Read a short unread body (redirect, error page, small image) so the connection
+        can be reused; a long or unknown-length one closes the connection instead."""
         length = resp.content_length
         if length is not None and length <= _CHUNK:
             await resp.read()

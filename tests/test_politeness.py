@@ -82,7 +82,10 @@ async def test_crawl_delay_from_robots_slows_the_host() -> None:
     """robots.txt `Crawl-delay: 0.5` makes starts at least ~0.5 s apart, whatever `rate` says."""
     settings = Settings(per_host=8, rate=1000, retries=0)
     robots = "User-agent: *\nCrawl-delay: 0.5\n"
-    async with FaultServer(robots=robots, hold=0.0) as server, Fetcher(settings) as fetcher:
+    async with (
+        FaultServer(robots=robots, hold=0.0) as server,
+        Fetcher(settings, robots=True) as fetcher,
+    ):
         await asyncio.gather(*(fetcher.fetch(server.url(f"/count/{i}")) for i in range(4)))
         starts = sorted(server.counting[f"127.0.0.1:{server.port}"].starts)
     gaps = [b - a for a, b in itertools.pairwise(starts)]

@@ -83,7 +83,7 @@ async def test_staging_copy_is_crawled_under_production_urls(tmp_path: Path) -> 
         )
         config = load_config(cfg)
         remap = [_remap(f"https://www.example.invalid/={staging}")]
-        async with Fetcher(config.settings, remap=remap) as fetcher:
+        async with Fetcher(config.settings, remap=remap, robots=True) as fetcher:
             result = await crawl(config, fetcher)
     finally:
         await server.close()

@@ -75,7 +75,7 @@ async def faults() -> AsyncIterator[FaultServer]:
 
 async def crawl_faults(tmp_path: Path, server: FaultServer, settings: str = FAST) -> CrawlResult:
     config = write(tmp_path, server, settings)
-    async with Fetcher(config.settings) as fetcher:
+    async with Fetcher(config.settings, robots=True) as fetcher:
         return await crawl(config, fetcher)
 
 
@@ -142,7 +142,7 @@ class TestRobots:
     async def test_disallowed_urls_are_c106_and_never_requested(self, tmp_path: Path) -> None:
         async with FaultServer(robots="User-agent: *\nDisallow: /page/\n") as server:
             config = write(tmp_path, server, "retries: 0, rate: 1000, timeout: 2")
-            async with Fetcher(config.settings) as fetcher:
+            async with Fetcher(config.settings, robots=True) as fetcher:
                 result = await crawl(config, fetcher, sites=None)
             # Only the index and /malformed are needed: /malformed links /page/1..5.
         findings = by_url(link_findings(result))
@@ -155,6 +155,8 @@ class TestRobots:
             config = write(
                 tmp_path, server, "retries: 0, rate: 1000, timeout: 2", "    robots: false\n"
             )
-            async with Fetcher(config.settings, robots_exempt={server.url("/").rstrip("/")}) as f:
+            async with Fetcher(
+                config.settings, robots=True, robots_exempt={server.url("/").rstrip("/")}
+            ) as f:
                 await f.fetch(server.url("/page/1"))
         assert server.hits["/page/1"] == 1 and server.hits["/robots.txt"] == 0
