@@ -150,6 +150,18 @@ class TestRobots:
         assert not any(path.startswith("/page/") for path in server.hits)
         assert server.hits["/robots.txt"] == 1
 
+    async def test_robots_txt_answering_503_holds_the_host_back(self, tmp_path: Path) -> None:
+        """RFC 9309: a 5xx robots.txt means "disallow all" for now; pages are C106 with the
+        reason, not requested, not reported broken."""
+        async with FaultServer(robots="", robots_status=503) as server:
+            config = write(tmp_path, server, "retries: 0, rate: 1000, timeout: 2")
+            async with Fetcher(config.settings, robots=True) as fetcher:
+                result = await crawl(config, fetcher)
+        findings = link_findings(result)
+        assert [(f.code, f.url) for f in findings] == [("C106", server.url("/"))]
+        assert "robots.txt answered 503" in findings[0].message
+        assert set(server.hits) == {"/robots.txt"}
+
     async def test_robots_false_on_the_site_checks_everything(self, tmp_path: Path) -> None:
         async with FaultServer(robots="User-agent: *\nDisallow: /\n") as server:
             config = write(
@@ -160,3 +172,28 @@ class TestRobots:
             ) as f:
                 await f.fetch(server.url("/page/1"))
         assert server.hits["/page/1"] == 1 and server.hits["/robots.txt"] == 0
+
+
+async def test_the_whole_check_reports_each_fault_once(tmp_path: Path) -> None:
+    """`linkcheck check` against the fault server: it finishes (exit 1, not a traceback),
+    report.json lists each fault once with its code, and robots.txt skips are C106."""
+    import json
+
+    from linkcheck.run import RunOptions, run_check
+
+    robots = "User-agent: *\nDisallow: /page/1\n"
+    async with FaultServer(stall=4.0, robots=robots, bomb_size=16 * 1024 * 1024) as server:
+        config = write(tmp_path, server, FAST)
+        out = tmp_path / "out"
+        outcome = await run_check(RunOptions(config=config.path, output=out, formats=("json",)))
+    assert outcome.exit_code == 1 and outcome.interrupted is None
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["run"]["partial"] is False
+    pairs = [(f["code"], f["url"]) for f in report["findings"]]
+    assert len(pairs) == len(set(pairs))
+    codes: dict[str, set[str]] = defaultdict(set)
+    for code, url in pairs:
+        codes[url].add(code)
+    for path, expected in EXPECTED.items():
+        assert codes.get(server.url(path), set()) == expected, path
+    assert codes[server.url("/page/1")] == {"C106"}

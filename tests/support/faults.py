@@ -34,7 +34,7 @@ Paths (all GET/HEAD):
                              HTTP-date, `?times=N` answers before a 200)
     /always503               503 every time (Retry-After: 0)
     /always500/{n}           500 every time, no Retry-After
-    /robots.txt              `robots` text (404 when None)
+    /robots.txt              `robots` text with `robots_status` (404 when None)
 
 The counting endpoint records, per `Host` header, the start time of each request and the
 highest number in flight at once; `rate_peak` computes the most starts in any sliding window.
@@ -146,6 +146,7 @@ class FaultServer:
         huge_size: int = 16 * 1024 * 1024,
         hold: float = 0.05,
         robots: str | None = None,
+        robots_status: int = 200,
         retry_status: int = 429,
     ) -> None:
         self.hosts = tuple(hosts)
@@ -154,6 +155,7 @@ class FaultServer:
         self.huge_size = huge_size
         self.hold = hold
         self.robots = robots
+        self.robots_status = robots_status
         self.retry_status = retry_status
         self.port = 0
         self.counting: dict[str, Counting] = defaultdict(Counting)
@@ -241,7 +243,7 @@ class FaultServer:
     async def robots_txt(self, request: web.Request) -> web.Response:
         if self.robots is None:
             raise web.HTTPNotFound()
-        return web.Response(text=self.robots, content_type="text/plain")
+        return web.Response(text=self.robots, content_type="text/plain", status=self.robots_status)
 
     # -- stalls ------------------------------------------------------------------------
 
