@@ -108,8 +108,9 @@ class Settings:
     retries: int = 2
     max_pages: int = 50_000
     max_depth: int = 50
-    max_per_pattern: int = 1000
-    """Pages crawled per URL shape (digits collapsed): the budget against URL traps."""
+    max_per_pattern: int = 25
+    """Same-shape pages (digits collapsed) crawled in a row along one chain of links, each
+    found on the previous one: the budget against URL traps (see traps.py)."""
     max_hops: int = 10
     max_bytes: int = 10 * 1024 * 1024
     max_time: float | None = None

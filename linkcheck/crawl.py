@@ -282,12 +282,12 @@ class _Crawler:
         if target is None:
             if url in self.ignored:
                 return
-            if not self._admit(url, depth):
+            if not self._admit(url, depth, source):
                 return
             target = links[url] = LinkTarget()
         target.add(source, fragment, element)
 
-    def _admit(self, url: str, depth: int) -> bool:
+    def _admit(self, url: str, depth: int, source: str | None = None) -> bool:
         """Decide a new URL's fate: crawl, check, exclude or ignore. False when ignored."""
         self.seen.add(url)
         pattern = self._excluded(url)
@@ -299,8 +299,9 @@ class _Crawler:
             if depth > self.settings.max_depth:
                 self._limit(self.states[site], "max_depth", self.settings.max_depth, url)
                 self.queue.put_nowait((_CHECK, url, -1, depth))
-            elif not self.budget.admit(url):
-                # A URL trap (calendar, facets): this shape had its pages; check, not crawl.
+            elif not self.budget.admit(url, source):
+                # A URL trap (calendar, endless pagination): a long chain of look-alike
+                # pages, each found on the previous one; check it, do not crawl it.
                 limit = self.settings.max_per_pattern
                 self._limit(self.states[site], "max_per_pattern", limit, url)
                 self.queue.put_nowait((_CHECK, url, -1, depth))

@@ -131,7 +131,8 @@ class _HostLimiter:
         starts = self._starts
         while starts and now - starts[0][0] >= self._window:
             starts.popleft()
-        if sum(1 for cell in starts if now - cell[0] < self._window) < self._capacity:
+        # Cells only move later (when sent), so counting them all is exact or cautious.
+        if len(starts) < self._capacity:
             cell = [now]
             starts.append(cell)
             return cell

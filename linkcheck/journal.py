@@ -14,17 +14,20 @@ Two uses of one table:
   (the journal is still written, so the run can be resumed).
 
 The tables live in the history file of `store.py` (`linkcheck.sqlite`), prefixed `journal_`,
-next to and independent of the history tables. Writes are batched (one commit per
-`COMMIT_EVERY` records or `COMMIT_SECONDS`), and `close()` commits the rest: an interrupt
-loses nothing that was recorded. A journal that cannot be opened or written is a warning,
-never a failed run (`open_journal` returns None).
+next to and independent of the history tables. The crawl's event loop only queues each
+answer; a writer thread encodes and writes them in batches (one transaction each, as soon
+as it is free), and `close()` waits for the rest: an interrupt loses nothing recorded.
+A journal that cannot be opened or written is a warning, never a failed run
+(`open_journal` returns None).
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
 import sys
+import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -40,7 +43,6 @@ DEFAULT_TTL = 600.0
 """Seconds a cached 2xx answer is reused without asking the server again."""
 
 COMMIT_EVERY = 200
-COMMIT_SECONDS = 1.0
 LOCK_TIMEOUT = 2.0
 
 _SCHEMA = """
@@ -51,7 +53,8 @@ CREATE TABLE IF NOT EXISTS journal_runs (
     finished REAL
 );
 CREATE INDEX IF NOT EXISTS journal_runs_config ON journal_runs (config, id);
-CREATE TABLE IF NOT EXISTS journal_responses (
+CREATE TABLE IF NOT EXISTS journal_entries (
+    id INTEGER PRIMARY KEY,
     config TEXT NOT NULL,
     key TEXT NOT NULL,
     run_id INTEGER NOT NULL,
@@ -60,10 +63,13 @@ CREATE TABLE IF NOT EXISTS journal_responses (
     etag TEXT,
     last_modified TEXT,
     data BLOB NOT NULL,
-    PRIMARY KEY (config, key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS journal_responses_run ON journal_responses (run_id);
+    UNIQUE (config, key)
+);
 """
+
+
+_Item = tuple[str, float, Response] | threading.Event | None
+"""What the writer thread receives: an answer to write, a flush barrier, or stop."""
 
 
 class JournalError(Exception):
@@ -113,7 +119,7 @@ def encode_response(response: Response) -> bytes:
     for extra in ("unusable",):  # fields added to Response later, when present
         if hasattr(response, extra):
             data[extra] = getattr(response, extra)
-    return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 6)
+    return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 1)
 
 
 def decode_response(blob: bytes) -> Response:
@@ -158,11 +164,25 @@ class Journal:
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
             self.run_id = self._start(resume)
-            self._db.execute("BEGIN")
+            # The keys on file, in memory: most lookups of a run are misses, answered here.
+            self._known = {
+                row[0]
+                for row in self._db.execute(
+                    "SELECT key FROM journal_entries WHERE config = ?", (config,)
+                )
+            }
+            writer = sqlite3.connect(
+                path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False
+            )
+            writer.execute("PRAGMA synchronous = NORMAL")
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"cannot use {path} as journal: {exc}") from exc
-        self._pending = 0
-        self._last_commit = time.monotonic()
+        self._unwritten: set[str] = set()
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._writer = threading.Thread(
+            target=self._write_loop, args=(writer,), name="linkcheck-journal", daemon=True
+        )
+        self._writer.start()
 
     def _start(self, resume: bool) -> int:
         if resume:
@@ -183,8 +203,12 @@ class Journal:
     # ------------------------------------------------------------------ reading
 
     def _row(self, key: str) -> tuple[int, float, int, str | None, str | None, bytes] | None:
+        if key not in self._known:
+            return None
+        if key in self._unwritten:
+            self.commit()  # recorded in this run, maybe not written yet
         row = self._db.execute(
-            "SELECT run_id, fetched, ok, etag, last_modified, data FROM journal_responses "
+            "SELECT run_id, fetched, ok, etag, last_modified, data FROM journal_entries "
             "WHERE config = ? AND key = ?",
             (self.config, key),
         ).fetchone()
@@ -230,59 +254,93 @@ class Journal:
     def record(
         self, url: str, response: Response, *, method: str, follow: bool, read_body: bool
     ) -> None:
-        """Stream one answer into the journal (committed in batches)."""
-        ok = int(response.ok and not response.truncated)
-        try:
-            self._db.execute(
-                "INSERT OR REPLACE INTO journal_responses "
-                "(config, key, run_id, fetched, ok, etag, last_modified, data) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    self.config,
-                    request_key(url, method=method, follow=follow, read_body=read_body),
-                    self.run_id,
-                    self._clock(),
-                    ok,
-                    response.header("ETag"),
-                    response.header("Last-Modified"),
-                    encode_response(response),
-                ),
-            )
-        except sqlite3.Error as exc:
-            _warn(f"journal: cannot record {url}: {exc}")
-            return
-        self._pending += 1
-        now = time.monotonic()
-        if self._pending >= COMMIT_EVERY or now - self._last_commit >= COMMIT_SECONDS:
-            self.commit()
+        """Stream one answer into the journal.
+
+        The event loop only queues it: encoding (JSON, zlib) and SQLite writes happen on the
+        journal's writer thread, in batches of up to `COMMIT_EVERY`, each one transaction.
+        """
+        key = request_key(url, method=method, follow=follow, read_body=read_body)
+        self._queue.put((key, self._clock(), response))
+        self._known.add(key)
+        self._unwritten.add(key)
 
     def commit(self) -> None:
-        """Make everything recorded so far durable."""
+        """Return once everything recorded so far is written (durable)."""
+        if not self._writer.is_alive():
+            return
+        done = threading.Event()
+        self._queue.put(done)
+        done.wait(timeout=30)
+        self._unwritten.clear()
+
+    def _write_loop(self, db: sqlite3.Connection) -> None:
+        """The writer thread: batches of rows, one transaction each, until the sentinel."""
+        batch: list[tuple[Any, ...]] = []
+        stop = False
+        while not stop:
+            item = self._queue.get()
+            waiters: list[threading.Event] = []
+            while True:
+                if item is None:
+                    stop = True
+                elif isinstance(item, threading.Event):
+                    waiters.append(item)
+                else:
+                    batch.append(self._row_of(*item))
+                if stop or len(batch) >= COMMIT_EVERY or self._queue.empty():
+                    break
+                item = self._queue.get()
+            self._write(db, batch)
+            batch = []
+            for waiter in waiters:
+                waiter.set()
+        db.close()
+
+    def _row_of(self, key: str, fetched: float, response: Response) -> tuple[Any, ...]:
+        return (
+            self.config,
+            key,
+            self.run_id,
+            fetched,
+            int(response.ok and not response.truncated),
+            response.header("ETag"),
+            response.header("Last-Modified"),
+            encode_response(response),
+        )
+
+    @staticmethod
+    def _write(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
         try:
-            self._db.execute("COMMIT")
-            self._db.execute("BEGIN")
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT OR REPLACE INTO journal_entries "
+                "(config, key, run_id, fetched, ok, etag, last_modified, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            db.execute("COMMIT")
         except sqlite3.Error as exc:
-            _warn(f"journal: commit failed: {exc}")
-        self._pending = 0
-        self._last_commit = time.monotonic()
+            _warn(f"journal: cannot record {len(rows)} answers: {exc}")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
 
     def finish(self) -> None:
         """Mark the run complete: it will not be resumed (its answers stay as cache)."""
+        self.commit()
         try:
             self._db.execute(
                 "UPDATE journal_runs SET finished = ? WHERE id = ?", (self._clock(), self.run_id)
             )
         except sqlite3.Error as exc:
             _warn(f"journal: cannot mark the run finished: {exc}")
-        self.commit()
 
     def close(self) -> None:
-        """Commit what is pending and close (an unfinished run stays resumable)."""
-        try:
-            if self._db.in_transaction:
-                self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            _warn(f"journal: final commit failed: {exc}")
+        """Write what is pending and close (an unfinished run stays resumable)."""
+        if self._writer.is_alive():
+            self._queue.put(None)
+            self._writer.join(timeout=30)
         self._db.close()
 
     def __enter__(self) -> Journal:

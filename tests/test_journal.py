@@ -80,7 +80,7 @@ class TestResume:
         with Journal(path, "cfg") as journal:
             for i in range(5):
                 journal.record(f"{URL}{i}", page(), **KEY)
-        rows = sqlite3.connect(path).execute("SELECT COUNT(*) FROM journal_responses").fetchone()
+        rows = sqlite3.connect(path).execute("SELECT COUNT(*) FROM journal_entries").fetchone()
         assert rows == (5,)
 
 

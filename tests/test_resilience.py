@@ -110,15 +110,16 @@ class TestFaultCrawl:
     async def test_calendar_trap_is_bounded_by_the_shape_budget(
         self, tmp_path: Path, faults: FaultServer
     ) -> None:
-        """/cal/N/N gets max_per_pattern pages crawled, then one C105 says where it stopped."""
+        """From /cal/2026/11 the calendar runs both ways (next and previous month): each
+        direction gets max_per_pattern pages, then one C105 says where it stopped."""
         result = await crawl_faults(tmp_path, faults)
         calendar = [p for p in result.pages["faults"] if "/cal/" in p.url]
-        assert len(calendar) == 6
+        assert len(calendar) == 1 + 2 * 6
         limits = [f for f in link_findings(result) if f.code == "C105"]
         assert [(f.details["limit"], f.details["value"]) for f in limits] == [
             ("max_per_pattern", 6)
         ]
-        assert sum(1 for path in faults.hits if path.startswith("/cal/")) <= 6 + 2
+        assert sum(1 for path in faults.hits if path.startswith("/cal/")) <= 1 + 2 * 7
 
     async def test_bombs_are_cut_at_the_decoded_cap(
         self, tmp_path: Path, faults: FaultServer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from linkcheck.traps import ShapeBudget, shape_of
@@ -26,17 +28,34 @@ def test_shape_collapses_digits_ids_and_query_values(url: str, shape: str) -> No
     assert shape_of(url) == shape
 
 
-def test_budget_refuses_past_the_limit_per_shape_only() -> None:
-    """A calendar trap stops at the budget; another shape on the same host goes on."""
+def test_a_chain_of_look_alike_pages_is_cut_at_the_limit() -> None:
+    """A calendar: each month found on the previous one. Three hops, then refused."""
     budget = ShapeBudget(limit=3)
-    months = [f"http://a.example/cal/2026/{m}" for m in range(1, 7)]
-    assert [budget.admit(url) for url in months] == [True, True, True, False, False, False]
-    assert budget.admit("http://a.example/en/about/")
-    assert budget.exhausted == {"http://a.example/cal/N/N": months[3]}
+    months = [f"http://a.example/cal/2026/{m}" for m in range(1, 6)]
+    admitted = [budget.admit(url, prev) for prev, url in itertools.pairwise(months)]
+    assert admitted == [True, True, True, False]
+    assert budget.exhausted == {"http://a.example/cal/N/N": months[4]}
 
 
-def test_different_hosts_have_separate_budgets() -> None:
+def test_many_pages_of_one_shape_found_side_by_side_are_not_limited() -> None:
+    """20,000 articles listed on index pages: each chain is one hop long."""
+    budget = ShapeBudget(limit=3)
+    assert all(
+        budget.admit(f"http://a.example/articles/{i}.html", "http://a.example/index.html")
+        for i in range(20_000)
+    )
+
+
+def test_a_different_shape_restarts_the_chain() -> None:
     budget = ShapeBudget(limit=1)
-    assert budget.admit("http://a.example/cal/1")
-    assert budget.admit("http://b.example/cal/1")
-    assert not budget.admit("http://a.example/cal/2")
+    assert budget.admit("http://a.example/p/2", "http://a.example/p/1")
+    assert not budget.admit("http://a.example/p/3", "http://a.example/p/2")
+    assert budget.admit("http://a.example/about", "http://a.example/p/2")
+    assert budget.admit("http://a.example/p/9", "http://a.example/about")
+
+
+def test_different_hosts_never_share_a_chain() -> None:
+    budget = ShapeBudget(limit=1)
+    assert budget.admit("http://b.example/cal/2", "http://a.example/cal/1")
+    assert budget.admit("http://b.example/cal/3", "http://b.example/cal/2")
+    assert not budget.admit("http://b.example/cal/4", "http://b.example/cal/3")
