@@ -119,11 +119,12 @@ def encode_response(response: Response) -> bytes:
     for extra in ("unusable",):  # fields added to Response later, when present
         if hasattr(response, extra):
             data[extra] = getattr(response, extra)
-    return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 1)
+    text = json.dumps(data, ensure_ascii=False)
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
 
 
 def decode_response(blob: bytes) -> Response:
-    data = json.loads(zlib.decompress(blob).decode("utf-8"))
+    data = json.loads(zlib.decompress(blob).decode("utf-8", "surrogatepass"))
     fields = {name: data[name] for name in Response.__dataclass_fields__ if name in data}
     fields["hops"] = tuple(Hop(u, int(s), loc) for u, s, loc in data.get("hops", ()))
     fields["headers"] = tuple((k, v) for k, v in data.get("headers", ()))
@@ -286,7 +287,10 @@ class Journal:
                 elif isinstance(item, threading.Event):
                     waiters.append(item)
                 else:
-                    batch.append(self._row_of(*item))
+                    try:
+                        batch.append(self._row_of(*item))
+                    except (ValueError, TypeError) as exc:  # never kill the writer
+                        _warn(f"journal: cannot encode the answer for {item[0]}: {exc}")
                 if stop or len(batch) >= COMMIT_EVERY or self._queue.empty():
                     break
                 item = self._queue.get()

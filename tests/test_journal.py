@@ -157,3 +157,9 @@ def test_resume_without_interrupted_run_says_so(
     assert journal is not None
     journal.close()
     assert "no interrupted run" in capsys.readouterr().err
+
+
+def test_odd_text_round_trips() -> None:
+    """Lone surrogates (from surrogateescape decoding) and control characters survive."""
+    response = Response(URL, URL, 200, text="\udcff\x00\u2028 Ωμέγα")
+    assert decode_response(encode_response(response)).text == "\udcff\x00\u2028 Ωμέγα"
