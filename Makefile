@@ -31,8 +31,16 @@ unit: $(STAMP) system-deps
 
 test: lint typecheck unit
 
+# Crawl benchmark against the peers (installed into benchmarks/peers/ on first use), then the
+# map benchmarks of the redirect issues when present. Needs nginx and GNU time (installed here
+# when missing and root). BENCH_ARGS passes options to run.py, e.g. BENCH_ARGS="--sizes 2000".
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] && [ -x /usr/bin/time ] || \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends nginx time >/dev/null)
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+	@for b in mapbench nginxbench; do \
+		if [ -f benchmarks/$$b.py ]; then echo "== $$b"; $(PY) benchmarks/$$b.py || exit 1; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) reports/* .mypy_cache .ruff_cache

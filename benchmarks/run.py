@@ -1,0 +1,355 @@
+"""Crawl benchmark: linkcheck side by side with lychee, LinkChecker and linkinator (issue 7).
+
+For each size N it generates the site (benchmarks/gensite.py, cached in benchmarks/out/),
+serves it with a private nginx on 127.0.0.1 (access log off, sendfile, UTF-8 names on disk),
+and runs every tool on the same job at the same concurrency under `/usr/bin/time -v`:
+wall time (median of the runs), pages/s, peak resident memory (the largest process of the
+run), and the broken links found versus planted. The table goes to stdout, to
+benchmarks/out/results.json and into benchmarks/RESULTS.md between its markers.
+
+    python benchmarks/run.py                      # N = 2,000 and 10,000, 3 runs, growth at 50,000
+    python benchmarks/run.py --sizes 2000 --runs 1 --tools linkcheck,lychee
+
+The machine may be shared: the load average before each run is recorded with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import gensite
+import peers
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+RESULTS_MD = HERE / "RESULTS.md"
+BEGIN, END = "<!-- crawl-table:begin -->", "<!-- crawl-table:end -->"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@dataclass
+class Measure:
+    tool: str
+    pages: int
+    runs: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+    loads: list[float] = field(default_factory=list)
+    found: int = 0
+    planted: int = 0
+    false: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    fragments: str = ""
+    note: str = ""
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.runs) if self.runs else float("nan")
+
+
+# --- the site and its server ----------------------------------------------------------------
+
+
+def site_for(n: int) -> tuple[Path, dict[str, object]]:
+    """The generated site for N articles, regenerated only when missing or stale."""
+    folder = OUT / f"site-{n}"
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        data: dict[str, object] = json.loads(manifest.read_text(encoding="utf-8"))
+        if data.get("articles") == n:
+            return folder, data
+    started = time.perf_counter()
+    data = gensite.generate(folder, n)
+    print(f"generated {n} pages in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return folder, data
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Nginx:
+    """A private nginx serving one folder on 127.0.0.1, stopped on exit."""
+
+    def __init__(self, root: Path, port: int) -> None:
+        self.prefix = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+        self.port = port
+        (self.prefix / "logs").mkdir()
+        conf = self.prefix / "nginx.conf"
+        conf.write_text(
+            f"""
+worker_processes 1;
+user root;
+pid {self.prefix}/nginx.pid;
+error_log {self.prefix}/logs/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+    charset utf-8;
+    charset_types text/html text/css;
+    client_body_temp_path {self.prefix}/body;
+    proxy_temp_path {self.prefix}/proxy;
+    fastcgi_temp_path {self.prefix}/fastcgi;
+    uwsgi_temp_path {self.prefix}/uwsgi;
+    scgi_temp_path {self.prefix}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        # LinkChecker keeps its own per-host rate cap unless the server sends this header.
+        add_header LinkChecker benchmark always;
+        location / {{ }}
+    }}
+}}
+""",
+            encoding="utf-8",
+        )
+        self.proc = subprocess.Popen(
+            [NGINX, "-p", str(self.prefix), "-c", str(conf), "-g", "daemon off;"],
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"nginx failed: {self.proc.stderr.read()!r}") from None
+                time.sleep(0.05)
+        raise RuntimeError("nginx did not start")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGQUIT)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.prefix, ignore_errors=True)
+
+
+# --- running one tool -----------------------------------------------------------------------
+
+
+def _max_rss_mb(time_output: str) -> float:
+    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_output)
+    return int(match.group(1)) / 1024 if match else float("nan")
+
+
+def run_tool(
+    tool: peers.Tool, job: peers.Job, runs: int, planted: set[str], timeout: float
+) -> Measure:
+    measure = Measure(tool.name, len(job.pages), planted=len(planted))
+    for _ in range(runs):
+        if job.workdir.exists():
+            shutil.rmtree(job.workdir)
+        job.workdir.mkdir(parents=True)
+        job.workdir.chmod(0o755)
+        timing = job.workdir / "time.txt"
+        measure.loads.append(os.getloadavg()[0])
+        started = time.perf_counter()
+        try:
+            done = subprocess.run(
+                ["/usr/bin/time", "-v", "-o", str(timing), *tool.command(job)],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            measure.note = f"timed out after {timeout:.0f} s"
+            break
+        elapsed = time.perf_counter() - started
+        try:
+            broken = tool.parse(job, done.stdout)
+        except (OSError, ValueError, KeyError) as exc:
+            measure.note = f"no parsable output (exit {done.returncode}): {exc}"
+            (OUT / f"{tool.name}-stderr.txt").write_text(done.stderr[-20000:])
+            break
+        measure.runs.append(elapsed)
+        measure.rss_mb.append(_max_rss_mb(timing.read_text()))
+        measure.found = len(broken & planted)
+        measure.false = sorted(broken - planted)[:20]
+        measure.missed = sorted(planted - broken)[:20]
+        if tool.name == "linkcheck":
+            measure.fragments = _fragment_score(job)
+        print(
+            f"  {tool.name}: {elapsed:.1f} s, {measure.rss_mb[-1]:.0f} MB, "
+            f"broken {len(broken & planted)}/{len(planted)} (+{len(broken - planted)} false), "
+            f"load {measure.loads[-1]:.1f}",
+            file=sys.stderr,
+        )
+    return measure
+
+
+_FRAGMENTS: set[str] = set()
+
+
+def _fragment_score(job: peers.Job) -> str:
+    found = peers.linkcheck_fragments(job)
+    return f"{len(found & _FRAGMENTS)}/{len(_FRAGMENTS)} (+{len(found - _FRAGMENTS)})"
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="utf-8") as info:
+        mem_kb = int(info.readline().split()[1])
+    return {
+        "cpus": str(os.cpu_count()),
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "cpu": cpu,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "nginx": subprocess.run([NGINX, "-v"], capture_output=True, text=True).stderr.strip(),
+    }
+
+
+def table(n: int, measures: list[Measure], concurrency: int) -> str:
+    lines = [
+        f"**N = {n:,} articles** ({measures[0].pages:,} HTML pages), concurrency {concurrency}",
+        "",
+        "| tool | wall (median) | runs | pages/s | peak RSS | broken found / planted | "
+        "false | load avg | note |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for m in measures:
+        if not m.runs:
+            lines.append(f"| {m.tool} | – | 0 | – | – | – | – | – | {m.note} |")
+            continue
+        runs = ", ".join(f"{r:.1f}" for r in m.runs)
+        note = m.note
+        if m.fragments:
+            note = (note + "; " if note else "") + f"missing #fragments found {m.fragments}"
+        lines.append(
+            f"| {m.tool} | {m.wall:.1f} s | {runs} | {m.pages / m.wall:,.0f} | "
+            f"{max(m.rss_mb):.0f} MB | {m.found}/{m.planted} | {len(m.false)} | "
+            f"{statistics.mean(m.loads):.1f} | {note} |"
+        )
+    return "\n".join(lines)
+
+
+def update_results(block: str) -> None:
+    """Replace the generated part of RESULTS.md, leaving the prose around it."""
+    text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else f"{BEGIN}\n{END}\n"
+    if BEGIN not in text:
+        text += f"\n{BEGIN}\n{END}\n"
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    RESULTS_MD.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="2000,10000", help="comma-separated article counts")
+    parser.add_argument("--tools", default=",".join(peers.TOOLS))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--slow-runs", type=int, default=1, help="runs of LinkChecker/linkinator at N >= 10,000"
+    )
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--growth", type=int, default=50000, help="linkcheck alone at this N (0: skip)"
+    )
+    parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--no-update", action="store_true", help="leave RESULTS.md alone")
+    args = parser.parse_args(argv)
+
+    OUT.mkdir(exist_ok=True)
+    tools = [peers.TOOLS[name] for name in args.tools.split(",") if name]
+    available = [t for t in tools if peers.ensure(t)]
+    info = machine()
+    versions = {t.name: t.version() for t in available}
+    print(json.dumps({"machine": info, "versions": versions}, indent=1), file=sys.stderr)
+
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    results: dict[str, object] = {"machine": info, "versions": versions, "sizes": {}}
+    blocks: list[str] = []
+    rss_by_n: dict[int, float] = {}
+    for n in sizes + ([args.growth] if args.growth and args.growth not in sizes else []):
+        growth_only = n not in sizes
+        folder, manifest = site_for(n)
+        pages = [str(p) for p in manifest["pages"]]  # type: ignore[union-attr]
+        planted = {unquote(str(b["url"])) for b in manifest["broken"]}  # type: ignore[index,union-attr]
+        _FRAGMENTS.clear()
+        _FRAGMENTS.update(unquote(str(f["url"])) for f in manifest["missing_fragments"])  # type: ignore[index,union-attr]
+        server = Nginx(folder, free_port())
+        try:
+            measures = []
+            for tool in available:
+                if growth_only and tool.name != "linkcheck":
+                    continue
+                runs = args.slow_runs if tool.slow and n >= 10000 else args.runs
+                if growth_only:
+                    runs = 1
+                print(f"N={n}: {tool.name} x{runs}", file=sys.stderr)
+                job = peers.Job(
+                    f"http://127.0.0.1:{server.port}/",
+                    pages,
+                    OUT / "work" / tool.name,
+                    args.concurrency,
+                )
+                measure = run_tool(tool, job, runs, planted, args.timeout)
+                if runs < args.runs and measure.runs and not measure.note:
+                    measure.note = f"{runs} run(s) only: slow"
+                measures.append(measure)
+                if tool.name == "linkcheck" and measure.rss_mb:
+                    rss_by_n[n] = max(measure.rss_mb)
+        finally:
+            server.stop()
+        results["sizes"][str(n)] = [asdict(m) for m in measures]  # type: ignore[index]
+        if not growth_only:
+            blocks.append(table(n, measures, args.concurrency))
+    if len(rss_by_n) >= 2:
+        small, large = min(rss_by_n), max(rss_by_n)
+        blocks.append(
+            f"Memory growth, linkcheck: {rss_by_n[small]:.0f} MB at N = {small:,}, "
+            f"{rss_by_n[large]:.0f} MB at N = {large:,} "
+            f"(× {rss_by_n[large] / rss_by_n[small]:.2f} for × {large / small:.0f} pages)."
+        )
+    header = [
+        f"Machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']}, {info['os']}, "
+        f"Python {info['python']}, {info['nginx']}.",
+        "Versions: " + "; ".join(f"{k}: {v}" for k, v in versions.items()) + ".",
+        f"Generated by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+    ]
+    block = "\n\n".join(["\n".join(header), *blocks])
+    print(block)
+    (OUT / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    if not args.no_update:
+        update_results(block)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
