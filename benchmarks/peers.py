@@ -229,6 +229,19 @@ def _linkinator_parse(_job: Job, stdout: str) -> set[str]:
     return {decoded(link["url"]) for link in data["links"] if link.get("state") == "BROKEN"}
 
 
+# --- the floor: a bare aiohttp + lexbor crawler (reference line, not a peer) -------------------
+
+PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def _baseline_command(job: Job) -> list[str]:
+    return [str(PYTHON), str(HERE / "baseline.py"), job.base, "--concurrency", str(job.concurrency)]
+
+
+def _baseline_parse(_job: Job, stdout: str) -> set[str]:
+    return {decoded(url) for url in json.loads(stdout)}
+
+
 TOOLS: dict[str, Tool] = {
     "linkcheck": Tool(
         "linkcheck",
@@ -250,7 +263,14 @@ TOOLS: dict[str, Tool] = {
         "LinkChecker",
         LINKCHECKER,
         install=lambda: _venv_install(PEERS / "linkchecker", "linkchecker"),
-        version=lambda: _run([str(LINKCHECKER), "--version"]).splitlines()[-1],
+        version=lambda: next(
+            (
+                line
+                for line in _run([str(LINKCHECKER), "--version"]).splitlines()
+                if line.startswith("LinkChecker")
+            ),
+            "LinkChecker",
+        ),
         command=_linkchecker_command,
         parse=_linkchecker_parse,
         slow=True,
@@ -263,6 +283,16 @@ TOOLS: dict[str, Tool] = {
         command=_linkinator_command,
         parse=_linkinator_parse,
         slow=True,
+    ),
+    "baseline": Tool(
+        "bare aiohttp+lexbor",
+        PYTHON,
+        install=lambda: None,
+        version=lambda: (
+            "aiohttp " + _run([str(PYTHON), "-c", "import aiohttp; print(aiohttp.__version__)"])
+        ),
+        command=_baseline_command,
+        parse=_baseline_parse,
     ),
 }
 
