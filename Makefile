@@ -20,8 +20,8 @@ system-deps:
 	@if [ -n "$$CI" ]; then scripts/system-deps; fi
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check linkcheck tests benchmarks scripts
-	$(VENV)/bin/ruff format --check linkcheck tests benchmarks scripts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

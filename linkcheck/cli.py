@@ -9,11 +9,19 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from linkcheck import __version__
 from linkcheck.errors import ConfigError, LinkcheckError
 from linkcheck.findings import CATALOGUE
+
+if TYPE_CHECKING:
+    from linkcheck.crawl import CrawlProgress
+    from linkcheck.run import RunOptions, RunOutcome
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
@@ -267,7 +275,124 @@ def _not_ready(name: str) -> Handler:
     return handler
 
 
-_check = _not_ready("check")
+class ProgressDisplay:
+    """Crawl progress on stderr: a live line on a terminal, a plain line every few seconds
+    otherwise (CI logs), nothing when quiet."""
+
+    def __init__(self, stream: TextIO, *, live: bool, every: float = 5.0) -> None:
+        self.stream = stream
+        self.live = live
+        self.every = every if not live else 0.2
+        self._last = 0.0
+        self._shown = False
+
+    @classmethod
+    def for_args(cls, args: argparse.Namespace) -> ProgressDisplay | None:
+        if getattr(args, "quiet", False) or getattr(args, "no_progress", False):
+            return None
+        stream = sys.stderr
+        return cls(stream, live=stream.isatty())
+
+    def update(self, progress: CrawlProgress) -> None:
+        now = time.monotonic()
+        if now - self._last < self.every:
+            return
+        self._last = now
+        rate = progress.pages / progress.elapsed if progress.elapsed > 0 else 0.0
+        line = (
+            f"crawl: {progress.pages} pages, {progress.checked} URLs checked, "
+            f"{progress.queued} queued, {progress.errors} failing, "
+            f"{progress.elapsed:.0f} s ({rate:.0f} pages/s)"
+        )
+        if self.live:
+            self.stream.write("\r\x1b[2K" + line)
+            self._shown = True
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.live and self._shown:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+
+
+def run_options(args: argparse.Namespace, config: str) -> RunOptions:
+    """The run options of `check` (and `demo`) from parsed arguments."""
+    from linkcheck.run import RunOptions
+
+    return RunOptions(
+        config=config,
+        output=Path(args.output),
+        formats=tuple(args.format),
+        fail_on=args.fail_on,
+        offline=args.offline,
+        sites=tuple(args.site),
+        overrides={
+            "max_pages": args.max_pages,
+            "concurrency": args.concurrency,
+            "per_host": args.per_host,
+            "rate": args.rate,
+            "timeout": args.timeout,
+            "retries": args.retries,
+        },
+        remap=tuple(args.remap),
+    )
+
+
+def run_and_summarise(args: argparse.Namespace, options: RunOptions) -> RunOutcome:
+    """Run a check with the progress display, then print the summary on stdout."""
+    from dataclasses import replace
+
+    from linkcheck.run import check
+
+    display = ProgressDisplay.for_args(args)
+    if display is not None:
+        options = replace(options, progress=display.update)
+    try:
+        outcome = check(options)
+    finally:
+        if display is not None:
+            display.close()
+    print_summary(outcome, quiet=bool(getattr(args, "quiet", False)))
+    return outcome
+
+
+def print_summary(
+    outcome: RunOutcome, *, quiet: bool = False, stream: TextIO | None = None
+) -> None:
+    """The short plain summary on stdout: totals, counts per code, where the report is."""
+    out = stream or sys.stdout
+    report = outcome.report
+    seconds = report.stats.get("crawl_seconds")
+    took = f" in {seconds:g} s" if isinstance(seconds, int | float) and seconds else ""
+    print(
+        f"linkcheck: {report.pages} pages, {report.links} links, {len(report.pairs)} pairs, "
+        f"{len(report.redirects)} redirects checked{took}",
+        file=out,
+    )
+    from linkcheck.findings import Severity
+
+    errors, warnings, infos = (report.count(s) for s in Severity)
+    accepted = f" ({report.accepted} accepted)" if report.accepted else ""
+    print(f"findings: {errors} errors, {warnings} warnings, {infos} infos{accepted}", file=out)
+    if not quiet:
+        codes = Counter((f.code, f.severity.value) for f in report.findings)
+        for (code, severity), number in sorted(codes.items()):
+            title = CATALOGUE[code].title if code in CATALOGUE else ""
+            print(f"  {code}  {severity:<7} {number:>5}  {title}", file=out)
+    if outcome.interrupted:
+        print(f"interrupted ({outcome.interrupted}): the report is partial", file=out)
+    if outcome.paths:
+        main = next((p for p in outcome.paths if p.name == "index.html"), outcome.paths[0])
+        print(f"report: {main}", file=out)
+
+
+def _check(args: argparse.Namespace) -> int:
+    outcome = run_and_summarise(args, run_options(args, args.config))
+    return outcome.exit_code
+
+
 _demo = _not_ready("demo")
 _validate = _not_ready("validate")
 _nginx = _not_ready("nginx")

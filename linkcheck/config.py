@@ -115,6 +115,10 @@ class Settings:
     exclude: tuple[re.Pattern[str], ...] = ()
     accept: tuple[Accept, ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=lambda: MappingProxyType({}))
+    retry_backoff: float = 0.5
+    """First retry waits about this many seconds (doubling, with jitter)."""
+    max_retry_wait: float = 30.0
+    """Cap on any single wait between retries, Retry-After included."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,225 @@
+"""Link findings (C codes) over the crawl's records: pure functions, no network.
+
+Each check is one small function. A *target check* looks at one link target (its URL, its
+`LinkTarget` referrers and its `Response`) and returns at most one finding: a target broken
+from 40 pages is one finding with the 40 referring pages in `details.sources`. A *result
+check* looks at the whole `CrawlResult` (limits, exclusions). Adding a code means writing one
+function and listing it in `TARGET_CHECKS` or `RESULT_CHECKS`.
+
+Counterpart notice links never reach these checks: the extractor keeps them out of the link
+index, since they yield L codes only (pairing.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from linkcheck.crawl import CrawlResult, LinkTarget
+from linkcheck.findings import Finding, make_finding
+from linkcheck.model import Response
+
+__all__ = ["RESULT_CHECKS", "TARGET_CHECKS", "link_findings"]
+
+TargetCheck = Callable[[str, LinkTarget, Response, CrawlResult], Finding | None]
+ResultCheck = Callable[[CrawlResult], Iterable[Finding]]
+
+UNREACHABLE_KINDS = frozenset({"timeout", "connect", "dns", "tls", "protocol", "network"})
+REDIRECT_FAILURES = frozenset({"loop", "too_many_redirects"})
+_IMPLICIT_FRAGMENTS = frozenset({"top"})
+
+
+def link_findings(result: CrawlResult) -> list[Finding]:
+    """All C findings of a crawl, one per (code, target URL)."""
+    findings: list[Finding] = []
+    responses = result.responses
+    for url, target in result.links.items():
+        response = responses.get(url)
+        if response is None:
+            continue
+        for check in TARGET_CHECKS:
+            finding = check(url, target, response, result)
+            if finding is not None:
+                findings.append(finding)
+    for result_check in RESULT_CHECKS:
+        findings.extend(result_check(result))
+    return findings
+
+
+def _sources(pages: Iterable[str]) -> list[str]:
+    return sorted(set(pages))
+
+
+def _link_details(target: LinkTarget, response: Response, **more: Any) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "sources": _sources(target.sources),
+        "source_count": max(target.count, len(target.sources)),
+    }
+    if target.seed:
+        details["seed"] = True
+    if response.hops:
+        details["final"] = response.final_url
+        details["hops"] = [str(hop) for hop in response.hops]
+    details.update(more)
+    return details
+
+
+def _source(target: LinkTarget) -> str | None:
+    return min(target.sources) if target.sources else None
+
+
+def _where(target: LinkTarget) -> str:
+    if target.count > 1:
+        return f" (linked from {target.count} pages)"
+    if target.seed and not target.sources:
+        return " (a configured seed)"
+    return ""
+
+
+# --------------------------------------------------------------------------- target checks
+
+
+def check_broken(
+    url: str, target: LinkTarget, response: Response, result: CrawlResult
+) -> Finding | None:
+    """C100: the target (after its redirects) answers 4xx/5xx."""
+    if not response.broken:
+        return None
+    via = f" after redirecting to {response.final_url}" if response.hops else ""
+    return make_finding(
+        "C100",
+        url,
+        f"link target answers {response.status}{via}{_where(target)}",
+        source=_source(target),
+        **_link_details(target, response, status=response.status),
+    )
+
+
+def check_unreachable(
+    url: str, target: LinkTarget, response: Response, result: CrawlResult
+) -> Finding | None:
+    """C101: no answer after retries (DNS, connect, TLS, timeout, protocol)."""
+    if response.status is not None or response.error_kind not in UNREACHABLE_KINDS:
+        return None
+    return make_finding(
+        "C101",
+        url,
+        f"no answer ({response.error_kind}: {response.error}){_where(target)}",
+        source=_source(target),
+        **_link_details(target, response, error=response.error, kind=response.error_kind),
+    )
+
+
+def check_redirect(
+    url: str, target: LinkTarget, response: Response, result: CrawlResult
+) -> Finding | None:
+    """C102: the link goes through a redirect to a working page; link the final URL.
+
+    Redirects that end broken are C100, loops C107: the fix is elsewhere.
+    """
+    if not response.hops or response.status is None or response.status >= 400:
+        return None
+    first = response.hops[0]
+    return make_finding(
+        "C102",
+        url,
+        f"link target redirects ({first.status}) to {response.final_url}{_where(target)}",
+        source=_source(target),
+        **_link_details(target, response, status=first.status),
+    )
+
+
+def check_fragment(
+    url: str, target: LinkTarget, response: Response, result: CrawlResult
+) -> Finding | None:
+    """C103: `#fragment`s that name no id or `<a name>` on the parsed HTML target."""
+    if not target.fragments or not response.ok:
+        return None
+    ids = result.anchors.get(response.final_url)
+    if ids is None:
+        ids = result.anchors.get(url)
+    if ids is None:
+        return None  # not parsed (not HTML, too large, not read): nothing to judge
+    missing = {
+        fragment: pages
+        for fragment, pages in target.fragments.items()
+        if fragment not in ids
+        and fragment.lower() not in _IMPLICIT_FRAGMENTS
+        and not fragment.startswith(":~:")
+    }
+    if not missing:
+        return None
+    names = sorted(missing)
+    shown = ", ".join(f"#{name}" for name in names[:5]) + (" ..." if len(names) > 5 else "")
+    sources = _sources(page for pages in missing.values() for page in pages)
+    return make_finding(
+        "C103",
+        url,
+        f"fragment{'s' if len(names) > 1 else ''} {shown} not found on the page",
+        source=sources[0] if sources else None,
+        sources=sources,
+        source_count=len(sources),
+        fragments={name: _sources(missing[name]) for name in names},
+    )
+
+
+def check_redirect_failure(
+    url: str, target: LinkTarget, response: Response, result: CrawlResult
+) -> Finding | None:
+    """C107: following the link's redirects loops or exceeds the hop limit."""
+    if response.error_kind not in REDIRECT_FAILURES:
+        return None
+    what = "loops" if response.error_kind == "loop" else "takes too many hops"
+    return make_finding(
+        "C107",
+        url,
+        f"following the redirects {what} ({len(response.hops)} hops){_where(target)}",
+        source=_source(target),
+        **_link_details(target, response, kind=response.error_kind),
+    )
+
+
+TARGET_CHECKS: tuple[TargetCheck, ...] = (
+    check_broken,
+    check_unreachable,
+    check_redirect,
+    check_fragment,
+    check_redirect_failure,
+)
+
+
+# --------------------------------------------------------------------------- result checks
+
+
+def check_limits(result: CrawlResult) -> Iterable[Finding]:
+    """C105: once per site and limit kind, the crawl stopped at a limit."""
+    words = {"max_pages": "pages", "max_depth": "depth", "max_time": "seconds"}
+    for limit in result.limits:
+        yield make_finding(
+            "C105",
+            limit.url,
+            f"site {limit.site!r}: crawl stopped at {limit.kind} "
+            f"({limit.value:g} {words.get(limit.kind, '')})".rstrip(),
+            site=limit.site,
+            limit=limit.kind,
+            value=limit.value,
+            example=limit.example or None,
+        )
+
+
+def check_excluded(result: CrawlResult) -> Iterable[Finding]:
+    """C106: URLs skipped because an exclude pattern matched (never fetched)."""
+    for url, pattern in result.excluded.items():
+        target = result.links.get(url) or LinkTarget()
+        yield make_finding(
+            "C106",
+            url,
+            f"not checked: matches exclude pattern {pattern!r}",
+            source=_source(target),
+            sources=_sources(target.sources),
+            reason="exclude",
+            pattern=pattern,
+        )
+
+
+RESULT_CHECKS: tuple[ResultCheck, ...] = (check_limits, check_excluded)

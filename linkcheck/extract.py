@@ -1,0 +1,179 @@
+"""HTML → `model.Page`: links, element ids, title, text digest, language, hreflang, notice.
+
+Pure and forgiving: it parses with lexbor (selectolax), which accepts any byte soup, and it
+never raises for bad markup or bad URLs (a URL that cannot be normalised is skipped). Links
+are made absolute against `<base href>` (or the page URL), normalised with `urls.resolve`
+and split from their fragment; non-fetchable schemes (javascript:, mailto:, tel:, data:...)
+are dropped. The counterpart notice link (the site's `counterpart.selector`) is reported in
+`Page.notice` and left out of `Page.links`, because it yields L codes only, never C codes.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from linkcheck.model import Alternate, Link, Page
+from linkcheck.urls import UrlError, is_http, resolve, split_fragment
+
+__all__ = ["DIGEST_WORDS", "extract", "extract_ids"]
+
+DIGEST_WORDS = 2000
+"""Words of main text kept for similarity (title/text comparison with legacy pages)."""
+
+_DIGEST_CHARS = 16_000
+_LINK_SELECTOR = (
+    "a[href], area[href], link[href], img[src], img[srcset], script[src], "
+    "source[src], source[srcset], iframe[src]"
+)
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "blob:")
+_NOT_TEXT = ["script", "style", "noscript", "template", "svg"]
+
+
+def extract(
+    url: str,
+    html: str,
+    *,
+    selector: str | None = None,
+    digest: bool = True,
+    depth: int = 0,
+) -> Page:
+    """The page found at `url` (normalised, no fragment) whose markup is `html`.
+
+    `selector` picks the counterpart notice; `digest=False` skips the text digest (pages
+    that are never compared).
+    """
+    tree = LexborHTMLParser(html)
+    base = _base(tree, url)
+    notice_node = _notice_node(tree, selector) if selector else None
+    notice: str | None = None
+    if notice_node is not None:
+        href = notice_node.attributes.get("href")
+        target = _absolute(href, base) if href else None
+        notice = target[0] if target else None
+
+    links: list[Link] = []
+    alternates: list[Alternate] = []
+    seen: set[tuple[str, str, str]] = set()
+    notice_id = notice_node.mem_id if notice_node is not None else None
+    for node in tree.css(_LINK_SELECTOR):
+        if notice_id is not None and node.mem_id == notice_id:
+            continue
+        tag = node.tag or ""
+        attrs = node.attributes
+        rel = (attrs.get("rel") or "").lower()
+        for attribute, reference in _references(tag, attrs):
+            target = _absolute(reference, base)
+            if target is None:
+                continue
+            key = (target[0], target[1], tag)
+            if key not in seen:
+                seen.add(key)
+                links.append(Link(target[0], target[1], url, tag, attribute, rel))
+            if tag == "link" and "alternate" in rel.split() and attrs.get("hreflang"):
+                hreflang = (attrs.get("hreflang") or "").strip()
+                alternates.append(Alternate(hreflang, target[0]))
+
+    root = tree.root
+    lang = ((root.attributes.get("lang") or "") if root is not None else "").strip()
+    title_node = tree.css_first("title")
+    title = " ".join(title_node.text().split()) if title_node is not None else ""
+    ids = extract_ids(tree)
+    text = _digest(tree) if digest else ""
+    return Page(
+        url=url,
+        title=title[:1000],
+        text=text,
+        lang=lang[:35],
+        ids=ids,
+        links=tuple(links),
+        alternates=tuple(alternates),
+        notice=notice,
+        depth=depth,
+    )
+
+
+def extract_ids(tree_or_html: LexborHTMLParser | str) -> frozenset[str]:
+    """Fragment targets of a page: element ids and `<a name>`, percent-decoded."""
+    tree = LexborHTMLParser(tree_or_html) if isinstance(tree_or_html, str) else tree_or_html
+    names: set[str] = set()
+    for node in tree.css("[id], a[name]"):
+        attrs = node.attributes
+        for key in ("id", "name"):
+            value = attrs.get(key)
+            if value and (key == "id" or node.tag == "a"):
+                names.add(value)
+                if "%" in value:
+                    names.add(unquote(value))
+    return frozenset(names)
+
+
+def _references(tag: str, attrs: dict[str, str | None]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for attribute in ("href", "src"):
+        value = attrs.get(attribute)
+        if value:
+            out.append((attribute, value))
+    srcset = attrs.get("srcset")
+    if srcset and tag in ("img", "source"):
+        for candidate in srcset.split(","):
+            parts = candidate.split()
+            if parts:
+                out.append(("srcset", parts[0]))
+    return out
+
+
+def _absolute(reference: str, base: str) -> tuple[str, str] | None:
+    """(normalised absolute URL, decoded fragment) of a fetchable reference, else None."""
+    reference = reference.strip()
+    if not reference:
+        return None
+    if reference[:11].lower().startswith(_SKIP_SCHEMES):
+        return None
+    try:
+        absolute = resolve(reference, base)
+    except (UrlError, ValueError):
+        return None
+    if not is_http(absolute):
+        return None
+    return split_fragment(absolute)
+
+
+def _base(tree: LexborHTMLParser, url: str) -> str:
+    node = tree.css_first("base[href]")
+    if node is None:
+        return url
+    href = node.attributes.get("href")
+    if not href:
+        return url
+    try:
+        base = resolve(href, url)
+    except (UrlError, ValueError):
+        return url
+    return base if is_http(base) else url
+
+
+def _notice_node(tree: LexborHTMLParser, selector: str) -> LexborNode | None:
+    """The first element of `selector` carrying an href (itself, or an `a` inside it)."""
+    try:
+        nodes = tree.css(selector)
+    except Exception:  # a bad selector is a config problem, not a crash
+        return None
+    for node in nodes:
+        if node.attributes.get("href"):
+            return node
+        inner = node.css_first("a[href]")
+        if inner is not None:
+            return inner
+    return None
+
+
+def _digest(tree: LexborHTMLParser) -> str:
+    """The main text, whitespace collapsed, first `DIGEST_WORDS` words."""
+    node = tree.css_first("main") or tree.css_first("article") or tree.body
+    if node is None:
+        return ""
+    node.strip_tags(_NOT_TEXT)
+    words = node.text(separator=" ")[: _DIGEST_CHARS * 2].split()
+    return " ".join(words[:DIGEST_WORDS])[:_DIGEST_CHARS]

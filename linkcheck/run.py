@@ -1,0 +1,270 @@
+"""The orchestrator: config → validate → crawl → pair → verify → report.
+
+Each stage is called only through its agreed name; analysis stays in the stage modules and
+this module only wires them, applies the user's policy (`ignore`, `severity`, `accept`) and
+builds the `Report`. SIGINT/SIGTERM cancel the network stages; the reports are then written
+from what was collected, marked partial, and the exit code is 130 / 143.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import signal
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from linkcheck import __version__
+from linkcheck.checks import link_findings
+from linkcheck.config import Config, Settings, load_config
+from linkcheck.crawl import CrawlProgress, CrawlResult, crawl
+from linkcheck.errors import ConfigError
+from linkcheck.fetch import Fetcher
+from linkcheck.findings import Finding, Severity
+from linkcheck.report import PairRecord, RedirectRecord, Report, SiteSummary
+from linkcheck.report.writers import write_reports
+
+__all__ = [
+    "EXIT_FINDINGS",
+    "EXIT_OK",
+    "EXIT_SIGINT",
+    "EXIT_SIGTERM",
+    "RunOptions",
+    "RunOutcome",
+    "apply_policy",
+    "build_report",
+    "check",
+    "run_check",
+]
+
+EXIT_OK, EXIT_FINDINGS = 0, 1
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+_OVERRIDABLE = ("max_pages", "concurrency", "per_host", "rate", "timeout", "retries")
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What `linkcheck check` was asked to do (CLI options, already parsed)."""
+
+    config: str
+    output: Path = Path("reports")
+    formats: tuple[str, ...] = ("html", "json", "junit", "md")
+    fail_on: str = "error"
+    offline: bool = False
+    sites: tuple[str, ...] = ()
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    """Settings given on the command line (max_pages, concurrency, per_host, rate, ...)."""
+    remap: tuple[tuple[str, str], ...] = ()
+    progress: Callable[[CrawlProgress], None] | None = None
+    today: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """The run's report, the files written and the exit code."""
+
+    report: Report
+    paths: tuple[Path, ...]
+    exit_code: int
+    interrupted: str | None = None
+
+
+@dataclass(slots=True)
+class _Collected:
+    """What the stages produced so far; an interrupted run reports exactly this."""
+
+    config: Config
+    crawl: CrawlResult = field(default_factory=CrawlResult)
+    findings: list[Finding] = field(default_factory=list)
+    pairs: list[PairRecord] = field(default_factory=list)
+    redirects: list[RedirectRecord] = field(default_factory=list)
+    crawled: bool = False
+    requests: int = 0
+
+
+def check(options: RunOptions) -> RunOutcome:
+    """Run `linkcheck check` to the end (or to an interrupt); raises ConfigError if unusable."""
+    return asyncio.run(run_check(options))
+
+
+async def run_check(options: RunOptions) -> RunOutcome:
+    """The async body of `check`, with SIGINT/SIGTERM turned into a partial report."""
+    started = _now()
+    config = _prepared_config(options)
+    collected = _Collected(config)
+    interrupted: str | None = None
+    loop = asyncio.get_running_loop()
+    pipeline = asyncio.create_task(_pipeline(options, collected))
+    received: list[signal.Signals] = []
+
+    def on_signal(signum: signal.Signals) -> None:
+        received.append(signum)
+        pipeline.cancel()
+
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, on_signal, signum)
+            installed.append(signum)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            pass
+    try:
+        await pipeline
+    except asyncio.CancelledError:
+        if not received:
+            raise
+        interrupted = received[0].name
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+    report = build_report(collected, options, started=started, partial=interrupted is not None)
+    paths = write_reports(report, options.output, options.formats)
+    if interrupted is not None:
+        code = EXIT_SIGTERM if interrupted == "SIGTERM" else EXIT_SIGINT
+    else:
+        code = EXIT_FINDINGS if report.failed() else EXIT_OK
+    return RunOutcome(report, tuple(paths), code, interrupted)
+
+
+def _prepared_config(options: RunOptions) -> Config:
+    config = load_config(options.config)
+    unknown = [name for name in options.sites if name not in {s.name for s in config.sites}]
+    if unknown:
+        known = ", ".join(s.name for s in config.sites) or "none"
+        raise ConfigError(
+            f"{options.config}: no site named {', '.join(map(repr, unknown))} (sites: {known})"
+        )
+    settings = _overridden(config.settings, options.overrides)
+    return replace(config, settings=settings)
+
+
+def _overridden(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
+    values = {k: v for k, v in overrides.items() if k in _OVERRIDABLE and v is not None}
+    return replace(settings, **values) if values else settings
+
+
+async def _pipeline(options: RunOptions, collected: _Collected) -> None:
+    config = collected.config
+    # TODO(lead): linkcheck.redirects.validate.validate(config) once it is on main; it
+    # includes config.problems.
+    collected.findings.extend(config.problems)
+    if options.offline:
+        return
+    async with Fetcher(config.settings, remap=options.remap) as fetcher:
+        try:
+            await crawl(
+                config,
+                fetcher,
+                sites=options.sites or None,
+                progress=options.progress,
+                result=collected.crawl,
+            )
+            collected.crawled = True
+        finally:
+            collected.requests = fetcher.requests
+        # TODO(lead): pairing.pair_site(site, pages, fetcher) per pairing site (B).
+        # TODO(lead): redirects.verify.verify_redirects(config, fetcher, seen) (D).
+
+
+def build_report(
+    collected: _Collected,
+    options: RunOptions,
+    *,
+    started: str,
+    partial: bool,
+) -> Report:
+    """The Report of what was collected: link findings computed, policy applied, sorted."""
+    config = collected.config
+    result = collected.crawl
+    findings = list(collected.findings)
+    if not options.offline:
+        findings.extend(link_findings(result))
+    findings = apply_policy(findings, config.settings, options.today or dt.date.today())
+    findings.sort(key=lambda f: (-f.severity.rank, f.code, f.url))
+    links = sum(1 for url in result.links if url in result.responses)
+    elapsed = result.elapsed
+    return Report(
+        version=__version__,
+        started=started,
+        finished=_now(),
+        config=config.path,
+        partial=partial or result.partial,
+        pages=result.page_count,
+        links=links,
+        findings=tuple(findings),
+        pairs=tuple(collected.pairs),
+        redirects=tuple(collected.redirects),
+        sites=tuple(_site_summaries(config, options, result, collected.pairs)),
+        fail_on=options.fail_on,
+        stats={
+            "crawl_seconds": round(elapsed, 3),
+            "pages_per_second": round(result.page_count / elapsed, 1) if elapsed else None,
+            "requests": collected.requests,
+            "offline": options.offline,
+        },
+    )
+
+
+def _site_summaries(
+    config: Config, options: RunOptions, result: CrawlResult, pairs: Sequence[PairRecord]
+) -> Iterable[SiteSummary]:
+    page_site = {page.url: name for name, pages in result.pages.items() for page in pages}
+    links_per_site: dict[str, int] = {}
+    for url, target in result.links.items():
+        if url not in result.responses:
+            continue
+        for name in {page_site[s] for s in target.sources if s in page_site}:
+            links_per_site[name] = links_per_site.get(name, 0) + 1
+    for site in config.sites:
+        if options.sites and site.name not in options.sites:
+            continue
+        mine = [p for p in pairs if p.site == site.name]
+        healthy = sum(1 for p in mine if p.healthy)
+        coverage = round(healthy / len(mine), 4) if site.pairs and mine else None
+        yield SiteSummary(
+            name=site.name,
+            upgraded=len(mine),
+            healthy_pairs=healthy,
+            coverage=coverage,
+            pages=len(result.pages.get(site.name, ())),
+            links=links_per_site.get(site.name, 0),
+        )
+
+
+def apply_policy(findings: Iterable[Finding], settings: Settings, today: dt.date) -> list[Finding]:
+    """The user's policy: drop `ignore`d codes, override severities, mark accepted ones.
+
+    An accepted finding gets `details.accepted = {why, until}` and does not fail the run;
+    once `until` has passed it fails again, and its message says the acceptance expired.
+    """
+    out: list[Finding] = []
+    for finding in findings:
+        if finding.code in settings.ignore:
+            continue
+        severity = settings.severity.get(finding.code)
+        if severity is not None and severity is not finding.severity:
+            finding = replace(finding, severity=Severity(severity))
+        for accept in settings.accept:
+            if not accept.matches(finding.code, finding.url):
+                continue
+            until = accept.until.isoformat() if accept.until else None
+            details = dict(finding.details)
+            if accept.expired(today):
+                details["accept_expired"] = {"why": accept.why, "until": until}
+                finding = replace(
+                    finding,
+                    message=f"{finding.message} (acceptance expired on {until}: {accept.why})",
+                    details=details,
+                )
+            else:
+                details["accepted"] = {"why": accept.why, "until": until}
+                finding = replace(finding, details=details)
+            break
+        out.append(finding)
+    return out
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

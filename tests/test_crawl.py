@@ -1,0 +1,209 @@
+"""crawl.py against real local sites: scope, frontier, limits, sitemaps, the link index."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import replace
+from pathlib import Path
+
+from support.websites import Page, ServerFactory, Site, html, serve, write_config
+
+from linkcheck.crawl import CrawlResult, crawl
+from linkcheck.fetch import Fetcher
+
+
+def config_for(tmp_path: Path, site: Site, settings: str = "", extra_site: str = "") -> str:
+    return (
+        "version: 1\n"
+        f"settings: {{retries: 0, rate: 1000{', ' + settings if settings else ''}}}\n"
+        "sites:\n"
+        "  en:\n"
+        f"    new: {site.url('/en/')}\n"
+        f"{extra_site}"
+    )
+
+
+async def run_crawl(tmp_path: Path, text: str, **kwargs: object) -> CrawlResult:
+    config = write_config(tmp_path, text)
+    async with Fetcher(config.settings) as fetcher:
+        return await crawl(config, fetcher, **kwargs)  # type: ignore[arg-type]
+
+
+class TestScope:
+    async def test_pages_in_scope_are_crawled_and_others_only_checked(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        site = await serve(
+            aiohttp_server,
+            {
+                "/en/": html("a.html", "/old/x.html"),
+                "/en/a.html": html("/en/", "b.html"),
+                "/en/b.html": html(),
+                "/old/x.html": html("/old/y.html"),
+                "/old/y.html": html(),
+            },
+        )
+        result = await run_crawl(tmp_path, config_for(tmp_path, site))
+        assert sorted(p.url for p in result.pages["en"]) == [
+            site.url(p) for p in ("/en/", "/en/a.html", "/en/b.html")
+        ]
+        assert site.hits["/old/x.html"] == 1
+        assert site.hits["/old/y.html"] == 0  # checked, not crawled
+        assert all(count == 1 for count in site.hits.values())  # each URL fetched once
+
+    async def test_other_hosts_are_checked_only_with_check_external(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        other = await serve(aiohttp_server, {"/page": html("/deeper")})
+        site = await serve(aiohttp_server, {"/en/": html(other.url("/page"))})
+        await run_crawl(tmp_path, config_for(tmp_path, site))
+        assert other.hits["/page"] == 0
+        result = await run_crawl(tmp_path, config_for(tmp_path, site, "check_external: true"))
+        assert other.hits["/page"] == 1 and other.hits["/deeper"] == 0
+        assert result.responses[other.url("/page")].status == 200
+
+    async def test_a_redirect_inside_the_scope_is_parsed_as_its_final_page(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        site = await serve(
+            aiohttp_server,
+            {
+                "/en/": html("moved"),
+                "/en/moved": Page(status=301, location="/en/new"),
+                "/en/new": html("/en/leaf"),
+                "/en/leaf": html(),
+            },
+        )
+        result = await run_crawl(tmp_path, config_for(tmp_path, site))
+        urls = {p.url for p in result.pages["en"]}
+        assert site.url("/en/new") in urls and site.url("/en/leaf") in urls
+        assert result.responses[site.url("/en/moved")].hops
+
+
+class TestLinkIndex:
+    async def test_referring_pages_and_fragments_are_indexed_once_per_target(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        site = await serve(
+            aiohttp_server,
+            {
+                "/en/": html("a", "b", "t#one"),
+                "/en/a": html("t#one", "t#two", "t"),
+                "/en/b": html("t"),
+                "/en/t": html(),
+            },
+        )
+        result = await run_crawl(tmp_path, config_for(tmp_path, site))
+        target = result.links[site.url("/en/t")]
+        assert sorted(target.sources) == [site.url(p) for p in ("/en/", "/en/a", "/en/b")]
+        assert target.count == 3
+        assert target.fragments == {
+            "one": [site.url("/en/"), site.url("/en/a")],
+            "two": [site.url("/en/a")],
+        }
+        assert result.links[site.url("/en/")].seed
+        assert all(page.links == () for page in result.pages["en"])  # index holds them
+
+
+class TestLimits:
+    async def test_max_pages_stops_parsing_and_records_a_limit(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        pages = {"/en/": html(*(f"p{n}" for n in range(10)))}
+        pages.update({f"/en/p{n}": html(f"q{n}") for n in range(10)})
+        site = await serve(aiohttp_server, pages)
+        result = await run_crawl(
+            tmp_path, config_for(tmp_path, site, "max_pages: 4, concurrency: 2")
+        )
+        assert len(result.pages["en"]) == 4
+        assert [(lim.site, lim.kind) for lim in result.limits] == [("en", "max_pages")]
+        # Links found on parsed pages are still checked, just not parsed.
+        assert all(site.url(f"/en/p{n}") in result.responses for n in range(10))
+
+    async def test_max_depth_records_a_limit(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        site = await serve(
+            aiohttp_server,
+            {"/en/": html("1"), "/en/1": html("2"), "/en/2": html("3"), "/en/3": html("4")},
+        )
+        result = await run_crawl(tmp_path, config_for(tmp_path, site, "max_depth: 2"))
+        assert len(result.pages["en"]) == 3
+        assert [lim.kind for lim in result.limits] == ["max_depth"]
+        assert site.hits["/en/4"] == 0
+
+    async def test_excluded_urls_are_recorded_not_fetched(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        site = await serve(aiohttp_server, {"/en/": html("private/x", "ok"), "/en/ok": html()})
+        result = await run_crawl(tmp_path, config_for(tmp_path, site, "exclude: ['/private/']"))
+        assert site.hits["/en/private/x"] == 0
+        assert result.excluded == {site.url("/en/private/x"): "/private/"}
+
+    async def test_only_the_selected_sites_are_crawled(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        site = await serve(aiohttp_server, {"/en/": html(), "/fr/": html()})
+        text = config_for(tmp_path, site) + f"  fr:\n    new: {site.url('/fr/')}\n"
+        result = await run_crawl(tmp_path, text, sites=["fr"])
+        assert set(result.pages) == {"fr"}
+        assert site.hits["/en/"] == 0
+
+
+class TestSitemaps:
+    async def test_a_sitemap_seed_feeds_its_site(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        pages: dict[str, Page] = {
+            "/en/": html(),
+            "/en/orphan": html("/en/leaf"),
+            "/en/leaf": html(),
+        }
+        site = await serve(aiohttp_server, pages)
+        sitemap = (
+            '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{site.url('/en/orphan')}</loc></url>"
+            f"<url><loc> {site.url('/en/gone')} </loc></url></urlset>"
+        )
+        pages["/sitemap.xml"] = Page(sitemap, content_type="application/xml")
+        result = await run_crawl(
+            tmp_path,
+            config_for(tmp_path, site, extra_site=f"    seeds: [{site.url('/sitemap.xml')}]\n"),
+        )
+        urls = {p.url for p in result.pages["en"]}
+        assert site.url("/en/orphan") in urls and site.url("/en/leaf") in urls
+        assert result.links[site.url("/en/gone")].sources == [site.url("/sitemap.xml")]
+        assert result.responses[site.url("/en/gone")].status == 404
+
+
+async def test_an_interrupted_crawl_keeps_what_it_collected(
+    aiohttp_server: ServerFactory, tmp_path: Path
+) -> None:
+    """Cancelling midway leaves the passed-in result filled and marked partial."""
+    import asyncio
+
+    from aiohttp import web
+
+    async def slow(request: web.Request) -> web.Response:
+        if request.path != "/en/":
+            await asyncio.sleep(10)
+        return web.Response(text='<a href="/en/slow">s</a>', content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", slow)
+    server = await aiohttp_server(app)
+    config = write_config(
+        tmp_path,
+        f"version: 1\nsettings: {{retries: 0}}\n"
+        f"sites:\n  en:\n    new: {server.make_url('/en/')}\n",
+    )
+    result = CrawlResult()
+    async with Fetcher(replace(config.settings, timeout=30)) as fetcher:
+        task = asyncio.create_task(crawl(config, fetcher, result=result))
+        while not result.pages.get("en"):
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert result.partial
+    assert [p.url for p in result.pages["en"]] == [str(server.make_url("/en/"))]
