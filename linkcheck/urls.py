@@ -138,7 +138,42 @@ def normalize(url: str) -> str:
 
 
 def resolve(reference: str, base: str) -> str:
-    """`reference` made absolute against `base`, then normalised (fragment kept)."""
+    """`reference` made absolute against `base`, then normalised (fragment kept).
+
+    A crawl resolves the same few thousand references from thousands of pages, and `urljoin`
+    was the largest single cost of a crawl (issue 7 profile). The result depends on the base
+    only through its origin (for `/path`), its folder (for `path` and `../path`) or the
+    whole base (for `?query`, `#fragment` and the rest), so the work is cached on that key.
+    """
+    return _resolve_cached(reference, _join_key(reference, base))
+
+
+def _join_key(reference: str, base: str) -> str:
+    """The smallest part of `base` that `urljoin(base, reference)` depends on."""
+    first = reference[:1]
+    if not first or first in "#?" or first <= " " or ":" in reference or first == "\\":
+        return base
+    if reference.startswith("//"):
+        return base
+    scheme_end = base.find("://")
+    if scheme_end < 0:
+        return base
+    path_start = base.find("/", scheme_end + 3)
+    if path_start < 0:
+        return base
+    if first == "/":
+        return base[:path_start] + "/"
+    # A plain relative path: only the base's folder counts (query and fragment do not).
+    end = len(base)
+    for mark in ("?", "#"):
+        cut = base.find(mark, path_start)
+        if 0 <= cut < end:
+            end = cut
+    return base[: base.rfind("/", path_start, end) + 1]
+
+
+@lru_cache(maxsize=65536)
+def _resolve_cached(reference: str, base: str) -> str:
     reference = reference.strip()
     if not reference.isascii():
         # urljoin copes with non-ASCII, but control characters are stripped as browsers do.

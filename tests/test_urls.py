@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
 
 from linkcheck.urls import decoded_path, display, in_prefix, normalize, resolve, split_fragment
@@ -69,3 +71,21 @@ def test_display_shows_letters_and_unicode_host() -> None:
 )
 def test_scope_prefix(url: str, prefix: str, inside: bool) -> None:
     assert in_prefix(normalize(url), normalize(prefix)) is inside
+
+
+_JOIN_BASES = [
+    "http://a.org/en/a/d.html",
+    "http://a.org/en/a/d.html?x=1#f",
+    "http://a.org",
+    "https://a.org:8443/x/y/z?q/r#s/t",
+    "http://a.org/a/b;p?q",
+    "http://a.org/%CE%AC/b.html",
+]
+_JOIN_REFERENCES = ["", "#f", "?q", "c", "./c", "../../../c", "/c?x#y", "//b.org/c", ";p", ".."]
+
+
+@pytest.mark.parametrize("base", _JOIN_BASES)
+def test_resolve_cache_gives_what_a_plain_join_gives(base: str) -> None:
+    """resolve caches joins on part of the base; the answers must not change for it."""
+    for reference in [*_JOIN_REFERENCES, "ά/β.html", "http://x.org/"]:
+        assert resolve(reference, base) == normalize(urljoin(base, reference)), reference
