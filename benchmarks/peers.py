@@ -112,8 +112,9 @@ def linkcheck_fragments(job: Job) -> set[str]:
     out = set()
     for f in report["findings"]:
         if f["code"] == "C103":
-            parts = urlsplit(f["url"])
-            out.add(f"{unquote(parts.path)}#{unquote(parts.fragment)}")
+            # One finding per target page; the missing fragments are in details.fragments.
+            path = decoded(f["url"])
+            out.update(f"{path}#{unquote(name)}" for name in f["details"].get("fragments", {}))
     return out
 
 

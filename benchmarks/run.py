@@ -55,8 +55,9 @@ class Measure:
     loads: list[float] = field(default_factory=list)
     found: int = 0
     planted: int = 0
-    false: list[str] = field(default_factory=list)
-    missed: list[str] = field(default_factory=list)
+    false: list[str] = field(default_factory=list)  # the first 20
+    missed: list[str] = field(default_factory=list)  # the first 20
+    false_count: int = 0
     fragments: str = ""
     note: str = ""
     growth_only: bool = False
@@ -196,6 +197,7 @@ def run_tool(
         measure.rss_mb.append(_max_rss_mb(timing.read_text()))
         measure.found = len(broken & planted)
         measure.false = sorted(broken - planted)[:20]
+        measure.false_count = len(broken - planted)
         measure.missed = sorted(planted - broken)[:20]
         if tool.name == "linkcheck":
             measure.fragments = _fragment_score(job)
@@ -256,7 +258,7 @@ def table(n: int, measures: list[Measure], concurrency: int) -> str:
             note = (note + "; " if note else "") + f"missing #fragments found {m.fragments}"
         lines.append(
             f"| {m.tool} | {m.wall:.1f} s | {runs} | {m.pages / m.wall:,.0f} | "
-            f"{max(m.rss_mb):.0f} MB | {m.found}/{m.planted} | {len(m.false)} | "
+            f"{max(m.rss_mb):.0f} MB | {m.found}/{m.planted} | {m.false_count} | "
             f"{statistics.mean(m.loads):.1f} | {note} |"
         )
     return "\n".join(lines)
