@@ -17,7 +17,7 @@ from __future__ import annotations
 import posixpath
 import re
 from functools import lru_cache
-from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit, urlunsplit
 
 __all__ = [
     "UrlError",
@@ -42,17 +42,49 @@ _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 _CANONICAL_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]*\Z")
 _CANONICAL_QUERY = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
 _HEX = "0123456789ABCDEF"
+_PATH_SAFE_TEXT = "!$&'()*+,;=:@/%"  # for quote(): unreserved are always safe; '%' fixed after
+_QUERY_SAFE_TEXT = _PATH_SAFE_TEXT + "?"
+_ANY_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})?")
+# An escape that is not canonical: bare '%', lower-case hex, or an escaped unreserved byte.
+_BAD_ESCAPE = re.compile(
+    r"%(?:(?![0-9A-Fa-f]{2})|[0-9A-F][a-f]|[a-f][0-9A-Fa-f]|2[DE]|3[0-9]|[46][1-9A-F]|[57][0-9A]|5F|7E)"
+)
 
 
 class UrlError(ValueError):
     """The string is not a URL we can normalise (bad host, bad port)."""
 
 
+def _fix_escape(match: re.Match[str]) -> str:
+    pair = match.group(1)
+    if pair is None:
+        return "%25"  # a bare '%' is a literal percent sign
+    value = int(pair, 16)
+    return chr(value) if value in _UNRESERVED else f"%{pair.upper()}"
+
+
 def _canonical_component(text: str, safe: frozenset[int]) -> str:
-    """Percent-encoding made canonical for one path or query component."""
-    fast = _CANONICAL_QUERY if safe is _QUERY_SAFE else _CANONICAL_PATH
+    """Percent-encoding made canonical for one path or query component.
+
+    `quote` (C-speed byte loop) encodes what must be, then one regex pass makes the escapes
+    canonical; the byte-by-byte loop remains for text `quote` cannot encode (lone surrogates).
+    """
+    query = safe is _QUERY_SAFE
+    fast = _CANONICAL_QUERY if query else _CANONICAL_PATH
     if fast.match(text):
         return text
+    if safe is _PATH_SAFE or query:
+        try:
+            quoted = quote(text, safe=_QUERY_SAFE_TEXT if query else _PATH_SAFE_TEXT)
+        except UnicodeEncodeError:
+            return _canonical_component_slow(text, safe)
+        if "%" in quoted and _BAD_ESCAPE.search(quoted):
+            return _ANY_ESCAPE.sub(_fix_escape, quoted)
+        return quoted
+    return _canonical_component_slow(text, safe)
+
+
+def _canonical_component_slow(text: str, safe: frozenset[int]) -> str:
     raw = text.encode("utf-8", "surrogatepass")
     out: list[str] = []
     i, n = 0, len(raw)
