@@ -44,6 +44,7 @@ _CANONICAL_QUERY = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
 _HEX = "0123456789ABCDEF"
 _PATH_SAFE_TEXT = "!$&'()*+,;=:@/%"  # for quote(): unreserved are always safe; '%' fixed after
 _QUERY_SAFE_TEXT = _PATH_SAFE_TEXT + "?"
+_CONTROLS = dict.fromkeys(range(0x20))  # str.translate table deleting C0 controls
 _ANY_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})?")
 # An escape that is not canonical: bare '%', lower-case hex, or an escaped unreserved byte.
 _BAD_ESCAPE = re.compile(
@@ -177,7 +178,16 @@ def resolve(reference: str, base: str) -> str:
     only through its origin (for `/path`), its folder (for `path` and `../path`) or the
     whole base (for `?query`, `#fragment` and the rest), so the work is cached on that key.
     """
-    return _resolve_cached(reference, _join_key(reference, base))
+    reference = reference.strip()
+    if not reference.isascii():
+        # urljoin copes with non-ASCII, but control characters are stripped as browsers do.
+        reference = reference.translate(_CONTROLS)
+    head, _, fragment = reference.partition("#")
+    if not head:
+        return _resolve_cached(reference, base)
+    # The fragment is carried as it is, so `page#a` and `page#b` share one cache entry.
+    joined = _resolve_cached(head, _join_key(head, base))
+    return f"{joined}#{fragment}" if fragment else joined
 
 
 def _join_key(reference: str, base: str) -> str:
@@ -206,10 +216,6 @@ def _join_key(reference: str, base: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _resolve_cached(reference: str, base: str) -> str:
-    reference = reference.strip()
-    if not reference.isascii():
-        # urljoin copes with non-ASCII, but control characters are stripped as browsers do.
-        reference = "".join(c for c in reference if c >= " " or c == "\t").replace("\t", "")
     return normalize(urljoin(base, reference))
 
 

@@ -82,6 +82,7 @@ _JOIN_BASES = [
     "http://a.org/%CE%AC/b.html",
 ]
 _JOIN_REFERENCES = ["", "#f", "?q", "c", "./c", "../../../c", "/c?x#y", "//b.org/c", ";p", ".."]
+_JOIN_REFERENCES += ["c#", "c#a#b", " /c ", "?#", "c#\u03b2"]
 
 
 @pytest.mark.parametrize("base", _JOIN_BASES)
