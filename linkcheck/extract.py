@@ -10,12 +10,13 @@ are dropped. The counterpart notice link (the site's `counterpart.selector`) is 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import unquote
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from linkcheck.model import Alternate, Link, Page
-from linkcheck.urls import UrlError, is_http, resolve, split_fragment
+from linkcheck.urls import UrlError, is_http, join_key, resolve, split_fragment
 
 __all__ = ["DIGEST_WORDS", "extract", "extract_ids"]
 
@@ -125,7 +126,16 @@ def _references(tag: str, attrs: dict[str, str | None]) -> list[tuple[str, str]]
 
 
 def _absolute(reference: str, base: str) -> tuple[str, str] | None:
-    """(normalised absolute URL, decoded fragment) of a fetchable reference, else None."""
+    """(normalised absolute URL, decoded fragment) of a fetchable reference, else None.
+
+    Pages of one site repeat the same references, so the answer is cached on the part of
+    the base it depends on (`urls.join_key`): most links cost one dictionary lookup.
+    """
+    return _absolute_cached(reference, join_key(reference, base))
+
+
+@lru_cache(maxsize=65536)
+def _absolute_cached(reference: str, base: str) -> tuple[str, str] | None:
     reference = reference.strip()
     if not reference:
         return None

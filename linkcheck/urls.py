@@ -26,6 +26,7 @@ __all__ = [
     "host_of",
     "in_prefix",
     "is_http",
+    "join_key",
     "normalize",
     "origin_of",
     "path_of",
@@ -186,12 +187,16 @@ def resolve(reference: str, base: str) -> str:
     if not head:
         return _resolve_cached(reference, base)
     # The fragment is carried as it is, so `page#a` and `page#b` share one cache entry.
-    joined = _resolve_cached(head, _join_key(head, base))
+    joined = _resolve_cached(head, join_key(head, base))
     return f"{joined}#{fragment}" if fragment else joined
 
 
-def _join_key(reference: str, base: str) -> str:
-    """The smallest part of `base` that `urljoin(base, reference)` depends on."""
+def join_key(reference: str, base: str) -> str:
+    """The smallest part of `base` that `urljoin(base, reference)` depends on.
+
+    `resolve(reference, join_key(reference, base)) == resolve(reference, base)`, so callers
+    may cache what they derive from a resolved reference on `(reference, join_key(...))`.
+    """
     first = reference[:1]
     if not first or first in "#?" or first <= " " or ":" in reference or first == "\\":
         return base
