@@ -52,6 +52,7 @@ class Measure:
     pages: int
     runs: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds per run
     loads: list[float] = field(default_factory=list)
     found: int = 0
     planted: int = 0
@@ -163,51 +164,59 @@ def _max_rss_mb(time_output: str) -> float:
     return int(match.group(1)) / 1024 if match else float("nan")
 
 
-def run_tool(
-    tool: peers.Tool, job: peers.Job, runs: int, planted: set[str], timeout: float
-) -> Measure:
-    measure = Measure(tool.name, len(job.pages), planted=len(planted))
-    for _ in range(runs):
-        if job.workdir.exists():
-            shutil.rmtree(job.workdir)
-        job.workdir.mkdir(parents=True)
-        job.workdir.chmod(0o755)
-        timing = job.workdir / "time.txt"
-        measure.loads.append(os.getloadavg()[0])
-        started = time.perf_counter()
-        try:
-            done = subprocess.run(
-                ["/usr/bin/time", "-v", "-o", str(timing), *tool.command(job)],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            measure.note = f"timed out after {timeout:.0f} s"
-            break
-        elapsed = time.perf_counter() - started
-        try:
-            broken = tool.parse(job, done.stdout)
-        except (OSError, ValueError, KeyError) as exc:
-            measure.note = f"no parsable output (exit {done.returncode}): {exc}"
-            (OUT / f"{tool.name}-stderr.txt").write_text(done.stderr[-20000:])
-            break
-        measure.runs.append(elapsed)
-        measure.rss_mb.append(_max_rss_mb(timing.read_text()))
-        measure.found = len(broken & planted)
-        measure.false = sorted(broken - planted)[:20]
-        measure.false_count = len(broken - planted)
-        measure.missed = sorted(planted - broken)[:20]
-        if tool.name == "linkcheck":
-            measure.fragments = _fragment_score(job)
-        print(
-            f"  {tool.name}: {elapsed:.1f} s, {measure.rss_mb[-1]:.0f} MB, "
-            f"broken {len(broken & planted)}/{len(planted)} (+{len(broken - planted)} false), "
-            f"load {measure.loads[-1]:.1f}",
-            file=sys.stderr,
+def run_once(
+    tool: peers.Tool, job: peers.Job, measure: Measure, planted: set[str], timeout: float
+) -> bool:
+    """One run of one tool, added to `measure`; False when it failed (note says why)."""
+    if job.workdir.exists():
+        shutil.rmtree(job.workdir)
+    job.workdir.mkdir(parents=True)
+    job.workdir.chmod(0o755)
+    timing = job.workdir / "time.txt"
+    measure.loads.append(os.getloadavg()[0])
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            ["/usr/bin/time", "-v", "-o", str(timing), *tool.command(job)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
-    return measure
+    except subprocess.TimeoutExpired:
+        measure.note = f"timed out after {timeout:.0f} s"
+        return False
+    elapsed = time.perf_counter() - started
+    try:
+        broken = tool.parse(job, done.stdout)
+    except (OSError, ValueError, KeyError) as exc:
+        measure.note = f"no parsable output (exit {done.returncode}): {exc}"
+        (OUT / f"{tool.name}-stderr.txt").write_text(done.stderr[-20000:])
+        return False
+    usage = timing.read_text()
+    measure.runs.append(elapsed)
+    measure.rss_mb.append(_max_rss_mb(usage))
+    measure.cpu.append(_cpu_seconds(usage))
+    measure.found = len(broken & planted)
+    measure.false = sorted(broken - planted)[:20]
+    measure.false_count = len(broken - planted)
+    measure.missed = sorted(planted - broken)[:20]
+    if tool.name == "linkcheck":
+        measure.fragments = _fragment_score(job)
+    print(
+        f"  {tool.name}: {elapsed:.1f} s, {measure.cpu[-1]:.1f} s CPU, "
+        f"{measure.rss_mb[-1]:.0f} MB, "
+        f"broken {len(broken & planted)}/{len(planted)} (+{len(broken - planted)} false), "
+        f"load {measure.loads[-1]:.1f}",
+        file=sys.stderr,
+    )
+    return True
+
+
+def _cpu_seconds(time_output: str) -> float:
+    user = re.search(r"User time \(seconds\): ([\d.]+)", time_output)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", time_output)
+    return float(user.group(1) if user else "nan") + float(system.group(1) if system else "nan")
 
 
 _FRAGMENTS: set[str] = set()
@@ -244,21 +253,22 @@ def table(n: int, measures: list[Measure], concurrency: int) -> str:
     lines = [
         f"**N = {n:,} articles** ({measures[0].pages:,} HTML pages), concurrency {concurrency}",
         "",
-        "| tool | wall (median) | runs | pages/s | peak RSS | broken found / planted | "
-        "false | load avg | note |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| tool | wall (median) | runs (s) | pages/s | CPU (median) | peak RSS | "
+        "broken found / planted | false | load avg | note |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for m in measures:
         if not m.runs:
-            lines.append(f"| {m.tool} | – | 0 | – | – | – | – | – | {m.note} |")
+            lines.append(f"| {m.tool} | – | 0 | – | – | – | – | – | – | {m.note} |")
             continue
         runs = ", ".join(f"{r:.1f}" for r in m.runs)
+        cpu = statistics.median(m.cpu) if m.cpu else float("nan")
         note = m.note
         if m.fragments:
             note = (note + "; " if note else "") + f"missing #fragments found {m.fragments}"
         lines.append(
             f"| {m.tool} | {m.wall:.1f} s | {runs} | {m.pages / m.wall:,.0f} | "
-            f"{max(m.rss_mb):.0f} MB | {m.found}/{m.planted} | {m.false_count} | "
+            f"{cpu:.1f} s | {max(m.rss_mb):.0f} MB | {m.found}/{m.planted} | {m.false_count} | "
             f"{statistics.mean(m.loads):.1f} | {note} |"
         )
     return "\n".join(lines)
@@ -358,23 +368,28 @@ def main(argv: list[str] | None = None) -> int:
         _FRAGMENTS.update(unquote(str(f["url"])) for f in manifest["missing_fragments"])  # type: ignore[index,union-attr]
         server = Nginx(folder, free_port())
         try:
+            # Round-robin (one run of each tool, then again) so that a burst of load on the
+            # shared machine falls on every tool alike rather than on one.
+            plan = []
             for key, tool in available:
                 if growth_only and key != "linkcheck":
                     continue
                 runs = args.slow_runs if tool.slow and n >= 10000 else args.runs
-                if growth_only:
-                    runs = 1
-                print(f"N={n}: {tool.name} x{runs}", file=sys.stderr)
+                runs = 1 if growth_only else runs
                 job = peers.Job(
-                    f"http://127.0.0.1:{server.port}/",
-                    pages,
-                    OUT / "work" / key,
-                    args.concurrency,
+                    f"http://127.0.0.1:{server.port}/", pages, OUT / "work" / key, args.concurrency
                 )
-                measure = run_tool(tool, job, runs, planted, args.timeout)
-                if runs < args.runs and measure.runs and not measure.note:
-                    measure.note = f"{runs} run(s) only: slow"
+                measure = Measure(tool.name, len(pages), planted=len(planted))
                 measure.growth_only = growth_only
+                if runs < args.runs:
+                    measure.note = f"{runs} run(s) only: slow"
+                plan.append((key, tool, job, measure, runs))
+            for round_ in range(max((p[4] for p in plan), default=0)):
+                print(f"N={n}: round {round_ + 1}", file=sys.stderr)
+                for _key, tool, job, measure, runs in plan:
+                    if round_ < runs and (round_ == 0 or measure.runs):
+                        run_once(tool, job, measure, planted, args.timeout)
+            for key, _tool, _job, measure, _runs in plan:
                 results["sizes"].setdefault(str(n), {})[key] = asdict(measure)
         finally:
             server.stop()
