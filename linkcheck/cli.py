@@ -155,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
               linkcheck validate redirects.yaml    # no network, for pre-commit
               linkcheck nginx -o /etc/nginx/linkcheck.conf
               linkcheck explain L204
+              linkcheck import redirects.csv -o redirects.yaml   # CSV, Netlify, Apache, nginx map
+              linkcheck export --format netlify -o _redirects
             """),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -180,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: linkcheck demo --output /tmp/demo-report",
     )
     _add_run_options(demo)
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="only serve the demo sites on their fixed ports (8601-8604) until Ctrl-C, "
+        "for `linkcheck check` with the top-level redirects.yaml",
+    )
     demo.set_defaults(handler=_demo)
 
     validate = commands.add_parser(
@@ -220,7 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp = commands.add_parser(
         "import",
         help="translate a CSV / Netlify / Apache / nginx-map list into our YAML",
-        epilog="example: linkcheck import redirects.csv -o redirects.yaml",
+        description="Translate a redirect list into our YAML, keeping comments and order. "
+        "Every line that cannot be translated is reported on stderr with its number; the exit "
+        "code is then 1 (the YAML holds the rest). 2: the file cannot be read at all.",
+        epilog="examples:\n  linkcheck import redirects.csv -o redirects.yaml "
+        "--origin https://inter.example.org\n  linkcheck import _redirects --format netlify",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     imp.add_argument("file")
     imp.add_argument(
@@ -229,11 +242,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="input format (default: guessed from the file)",
     )
     imp.add_argument("-o", "--output", metavar="FILE", help="default: stdout")
+    imp.add_argument(
+        "--origin",
+        metavar="URL",
+        help="defaults.origin of the written map, against which relative paths resolve",
+    )
+    imp.add_argument("--force", action="store_true", help="overwrite an existing -o FILE")
+    imp.add_argument(
+        "--include-file",
+        action="store_true",
+        help="write only the `redirects:` list, for the main map's `include:`",
+    )
     imp.set_defaults(handler=_import)
 
     export = commands.add_parser(
         "export",
         help="write the validated map as Netlify, Apache or CSV",
+        description="Write the validated map in another format. Refuses while error findings "
+        "remain (exit 1, as `linkcheck nginx`) unless --force; entries with R300/R307 are never "
+        "exported. Rules the format cannot express are reported on stderr (exit 1).",
         epilog="example: linkcheck export redirects.yaml --format netlify -o _redirects",
     )
     export.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
@@ -283,7 +310,9 @@ class ProgressDisplay:
         self.stream = stream
         self.live = live
         self.every = every if not live else 0.2
-        self._last = 0.0
+        # A live line shows at once; plain lines only once a period has passed (quick runs
+        # print none).
+        self._last = float("-inf") if live else time.monotonic()
         self._shown = False
 
     @classmethod
@@ -337,6 +366,7 @@ def run_options(args: argparse.Namespace, config: str) -> RunOptions:
             "retries": args.retries,
         },
         remap=tuple(args.remap),
+        state=getattr(args, "state", None),
     )
 
 
@@ -376,6 +406,11 @@ def print_summary(
     errors, warnings, infos = (report.count(s) for s in Severity)
     accepted = f" ({report.accepted} accepted)" if report.accepted else ""
     print(f"findings: {errors} errors, {warnings} warnings, {infos} infos{accepted}", file=out)
+    if report.previous:
+        print(
+            f"since the run of {report.previous}: {len(report.new)} new, {len(report.fixed)} fixed",
+            file=out,
+        )
     if not quiet:
         codes = Counter((f.code, f.severity.value) for f in report.findings)
         for (code, severity), number in sorted(codes.items()):
@@ -389,15 +424,210 @@ def print_summary(
 
 
 def _check(args: argparse.Namespace) -> int:
-    outcome = run_and_summarise(args, run_options(args, args.config))
+    try:
+        outcome = run_and_summarise(args, run_options(args, args.config))
+    except OSError as exc:  # the output folder cannot be written: a usage problem
+        where = exc.filename or args.output
+        print(f"linkcheck: cannot write the reports to {where}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     return outcome.exit_code
 
 
-_demo = _not_ready("demo")
+def _demo(args: argparse.Namespace) -> int:
+    """Serve the demo sites, check them like `check` does, and compare with what was planted.
+
+    The config for the ports bound is written next to the reports (demo-redirects.yaml), so
+    the report's `file:line` references stay readable after the run.
+    """
+    from linkcheck.demo.runner import served_in_thread, verdict, write_config
+    from linkcheck.demo.sites import FIXED_PORTS
+
+    if args.serve:
+        from linkcheck.demo.__main__ import main as serve_main
+
+        return serve_main(["serve"])
+    try:
+        with served_in_thread() as ports:
+            config = write_config(ports, Path(args.output))
+            outcome = run_and_summarise(args, run_options(args, str(config)))
+    except OSError as exc:
+        print(f"linkcheck: the demo servers cannot start: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if outcome.interrupted:
+        return outcome.exit_code
+    result = verdict(outcome.report.findings, args.site)
+    for line in result.lines():
+        print(line)
+    if not result.passed:
+        print(
+            f"(the demo's fixed-port config is redirects.yaml, ports {FIXED_PORTS.en}-"
+            f"{FIXED_PORTS.old}; `linkcheck demo --serve` serves them)",
+            file=sys.stderr,
+        )
+    return EXIT_OK if result.passed else EXIT_FINDINGS
+
+
 _validate = _not_ready("validate")
-_nginx = _not_ready("nginx")
-_import = _not_ready("import")
-_export = _not_ready("export")
+
+
+def _import(args: argparse.Namespace) -> int:
+    """`linkcheck import`: exit 0 all translated, 1 some lines skipped, 2 unreadable."""
+    from pathlib import Path
+
+    from linkcheck.errors import ImportFormatError
+    from linkcheck.redirects import formats
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFormatError(f"{path}: cannot read the file: {exc.strerror}") from exc
+    text = formats.decode(data, str(path))
+    fmt = args.format or formats.guess_format(path.name, text)
+    result = formats.import_text(text, fmt, origin=args.origin)
+    origin = args.origin
+    if (
+        origin is None
+        and not args.include_file
+        and any(
+            not e.source.lower().startswith(("http://", "https://", "^http"))
+            for e in result.entries
+        )
+    ):
+        origin = "https://www.example.org"
+        print(
+            "linkcheck: note: relative paths need defaults.origin; the placeholder "
+            f"{origin} was written: set it to your site (or pass --origin)",
+            file=sys.stderr,
+        )
+    header = [f"Imported by `linkcheck import` from {path.name} ({fmt})."]
+    output = formats.render_yaml(
+        result.items, header=header, origin=origin, include=args.include_file
+    )
+    if args.output:
+        _write_file(args.output, output, force=args.force, what="import")
+    else:
+        sys.stdout.write(output)
+    for notice in result.notices:
+        print(f"linkcheck: note: {notice}", file=sys.stderr)
+    for skip in result.skipped:
+        print(f"{path}:{skip.line}: not imported: {skip.reason}: {skip.text}", file=sys.stderr)
+    print(
+        f"linkcheck: imported {len(result.entries)} rules from {path} ({fmt}); "
+        f"{len(result.skipped)} line(s) not imported",
+        file=sys.stderr,
+    )
+    if args.output and not args.include_file:
+        print(f"linkcheck: next: linkcheck validate {args.output}", file=sys.stderr)
+    return EXIT_FINDINGS if result.skipped else EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    """`linkcheck export`: exit 0 every valid rule written; 1 refused (errors remain) or some
+    rules not expressible in the format; 2 unreadable config or unwritable output."""
+    from linkcheck.config import load_config
+    from linkcheck.findings import Severity
+    from linkcheck.redirects import formats
+    from linkcheck.redirects.nginx import static_findings
+
+    config = load_config(args.config)
+    findings = static_findings(config)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors and not args.force:  # the same refusal as `linkcheck nginx`
+        for finding in errors[:20]:
+            print(f"{finding.source}: {finding.code} {finding.message}", file=sys.stderr)
+        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
+        print(
+            f"linkcheck: {len(errors)} error(s) in the map{more}; nothing written. Fix them "
+            "(`linkcheck validate`) or pass --force to export the valid rules only.",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
+    header = [f"Written by `linkcheck export` from {args.config}; edit the map, not this file."]
+    result, invalid = formats.export_config(config, args.format, findings, header)
+    if args.output:
+        _write_file(args.output, result.text, force=True, what="export")
+    else:
+        sys.stdout.write(result.text)
+    for skip in invalid:
+        print(f"{skip.where}: not exported: {skip.reason}", file=sys.stderr)
+    for notice in result.notices:
+        print(f"linkcheck: note: {notice}", file=sys.stderr)
+    for skip in result.skipped:
+        print(
+            f"{skip.where}: not exported: {args.format} cannot express it: {skip.reason}",
+            file=sys.stderr,
+        )
+    written = len(config.rules) - len(invalid) - len(result.skipped)
+    print(
+        f"linkcheck: exported {written} of {len(config.rules)} rules as {args.format}",
+        file=sys.stderr,
+    )
+    return EXIT_FINDINGS if result.skipped else EXIT_OK
+
+
+def _write_file(name: str, text: str, *, force: bool, what: str) -> None:
+    """Write `text` to `name`; an existing file is kept unless `force`."""
+    from pathlib import Path
+
+    from linkcheck.errors import ExportError, ImportFormatError
+
+    path = Path(name)
+    error = ImportFormatError if what == "import" else ExportError
+    if path.exists() and not force:
+        raise error(f"{path} exists; pass --force to overwrite it")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise error(f"{path}: cannot write: {exc.strerror}") from exc
+
+
+def _nginx(args: argparse.Namespace) -> int:
+    """Write (or print) the nginx rules; refuse while error findings remain, unless --force."""
+    from pathlib import Path
+
+    from linkcheck.config import load_config
+    from linkcheck.findings import Severity
+    from linkcheck.redirects.nginx import (
+        build_nginx,
+        refusal_findings,
+        rejected_rules,
+        server_conf_path,
+        static_findings,
+    )
+
+    config = load_config(args.config)
+    findings = static_findings(config)
+    export = build_nginx(config, exclude=rejected_rules(config, findings))
+    findings += refusal_findings(config, export.refused)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors and not args.force:
+        for finding in errors[:20]:
+            print(f"{finding.source}: {finding.code} {finding.message}", file=sys.stderr)
+        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
+        print(
+            f"linkcheck: {len(errors)} error(s) in the map{more}; nothing written. Fix them "
+            "(`linkcheck validate`) or pass --force to export the valid rules only.",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
+    left_out = len(config.rules) - len(export.rules)
+    if not args.output:
+        sys.stdout.write(export.http + "\n" + export.server)
+    else:
+        server_path = server_conf_path(args.output)
+        try:
+            Path(args.output).write_text(export.http, encoding="utf-8")
+            Path(server_path).write_text(export.server, encoding="utf-8")
+        except OSError as exc:
+            print(f"linkcheck: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"wrote {args.output} (http part) and {server_path} (server part)")
+    print(
+        f"linkcheck: {len(export.rules)} rule(s) exported, {left_out} left out",
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

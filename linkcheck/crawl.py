@@ -63,8 +63,12 @@ class LinkTarget:
     seed: bool = False
     """The URL is a configured seed (`new` or `seeds`), not only linked."""
 
+    last: str = ""
+    """The latest referrer: one page's links are indexed together, so repeats are adjacent."""
+
     def add(self, page: str, fragment: str = "", element: str = "") -> None:
-        if page not in self.sources[-8:]:
+        if page != self.last:
+            self.last = page
             self.count += 1
             if len(self.sources) < MAX_SOURCES:
                 self.sources.append(page)
@@ -183,7 +187,7 @@ class _Crawler:
         for site in config.sites:
             for url in (site.new, site.legacy, *site.seeds):
                 if url:
-                    hosts.add(_origin(url))
+                    hosts.add(_netloc(url))
         self.hosts = frozenset(hosts)
         self.seen: set[str] = set()
         self.ignored: set[str] = set()
@@ -290,7 +294,7 @@ class _Crawler:
             else:
                 self.queue.put_nowait((_CRAWL, url, site, depth))
             return True
-        if _origin(url) in self.hosts or self.settings.check_external:
+        if _netloc(url) in self.hosts or self.settings.check_external:
             self.queue.put_nowait((_CHECK, url, -1, depth))
             return True
         self.ignored.add(url)
@@ -362,14 +366,24 @@ class _Crawler:
         state.parsed += 1
         self.result.anchors[url] = page.ids
         follow = self._follow
+        unmap = self.fetcher.unmap if self.fetcher.remapped else None
         for link in page.links:
-            follow(link.url, url, link.fragment, link.element, depth + 1)
+            target = unmap(link.url) if unmap is not None else link.url
+            follow(target, url, link.fragment, link.element, depth + 1)
         self.result.pages[state.site.name].append(replace(page, links=()))
 
     async def _check(self, url: str, *, read_body: bool | None = None) -> None:
+        """Fetch a URL that is not crawled. On the configured hosts its body is read (ids
+        for fragments); elsewhere a HEAD, then a GET if the server refuses or botches HEAD."""
+        configured = _netloc(url) in self.hosts
         if read_body is None:
-            read_body = _origin(url) in self.hosts
-        response = await self.fetcher.fetch(url, read_body=read_body)
+            read_body = configured
+        if configured:
+            response = await self.fetcher.fetch(url, read_body=read_body)
+        else:
+            response = await self.fetcher.fetch(url, method="HEAD", read_body=False)
+            if response.status is not None and response.status >= 400:
+                response = await self.fetcher.fetch(url, read_body=False)
         self._record(url, response)
         if response.text is not None and response.ok and response.is_html:
             with contextlib.suppress(Exception):  # hostile markup must not stop the crawl
@@ -433,10 +447,12 @@ class _Crawler:
         )
 
 
-def _origin(url: str) -> str:
-    """`scheme://host[:port]` of a normalised http(s) URL (string slicing: hot path)."""
-    end = url.find("/", url.find("//") + 2)
-    return url if end < 0 else url[:end]
+def _netloc(url: str) -> str:
+    """`host[:port]` of a normalised http(s) URL (string slicing: hot path); the scheme is
+    left out so that http and https links to a configured host both count as on it."""
+    start = url.find("//") + 2
+    end = url.find("/", start)
+    return url[start:] if end < 0 else url[start:end]
 
 
 def _under(url: str, prefix: str) -> bool:

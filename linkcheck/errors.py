@@ -8,7 +8,8 @@ of its edge into findings or into one of these, never into a bare traceback::
     │   └── ConfigSyntaxError  YAML that does not parse, binary or oversized files
     ├── FetchError             one request failed for good (network, TLS, timeout, protocol)
     │   └── TooManyRedirects   more hops than the limit, or a loop
-    └── ExportError            a map cannot be written out (errors remain, unwritable file)
+    ├── ExportError            a map cannot be written out (errors remain, unwritable file)
+    └── ImportFormatError      a redirect list cannot be imported (encoding, no CSV header)
 
 Problems inside a usable configuration (a bad rule, an unknown key) are findings (R300),
 not exceptions: the rest of the map is still validated.
@@ -44,3 +45,7 @@ class TooManyRedirects(FetchError):
 
 class ExportError(LinkcheckError):
     """The validated map cannot be exported (errors remain, or the output cannot be written)."""
+
+
+class ImportFormatError(LinkcheckError):
+    """A redirect list cannot be imported at all (not text, no CSV header, unknown format)."""

@@ -16,7 +16,15 @@ from urllib.parse import unquote
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from linkcheck.model import Alternate, Link, Page
-from linkcheck.urls import UrlError, is_http, join_key, resolve, split_fragment
+from linkcheck.urls import (
+    UrlError,
+    is_http,
+    join_key,
+    normalize,
+    origin_of,
+    resolve,
+    split_fragment,
+)
 
 __all__ = ["DIGEST_WORDS", "extract", "extract_ids"]
 
@@ -47,11 +55,12 @@ def extract(
     """
     tree = LexborHTMLParser(html)
     base = _base(tree, url)
+    origin = origin_of(base)
     notice_node = _notice_node(tree, selector) if selector else None
     notice: str | None = None
     if notice_node is not None:
         href = notice_node.attributes.get("href")
-        target = _absolute(href, base) if href else None
+        target = _absolute(href, base, origin) if href else None
         notice = target[0] if target else None
 
     links: list[Link] = []
@@ -65,7 +74,7 @@ def extract(
         attrs = node.attributes
         rel = (attrs.get("rel") or "").lower()
         for attribute, reference in _references(tag, attrs):
-            target = _absolute(reference, base)
+            target = _absolute(reference, base, origin)
             if target is None:
                 continue
             key = (target[0], target[1], tag)
@@ -125,23 +134,40 @@ def _references(tag: str, attrs: dict[str, str | None]) -> list[tuple[str, str]]
     return out
 
 
-def _absolute(reference: str, base: str) -> tuple[str, str] | None:
+def _absolute(reference: str, base: str, origin: str = "") -> tuple[str, str] | None:
     """(normalised absolute URL, decoded fragment) of a fetchable reference, else None.
 
     Pages of one site repeat the same references, so the answer is cached on the part of
-    the base it depends on (`urls.join_key`): most links cost one dictionary lookup.
+    the base it depends on (`urls.join_key`): most links cost one dictionary lookup. On a
+    miss, plain ASCII references that are root-relative, fragment-only or absolute are
+    joined by concatenation (`origin` is the base's origin) and go through the (cached)
+    `normalize`; the rest through `urls.resolve`.
     """
-    return _absolute_cached(reference, join_key(reference, base))
+    return _absolute_cached(reference, join_key(reference, base), origin)
 
 
 @lru_cache(maxsize=65536)
-def _absolute_cached(reference: str, base: str) -> tuple[str, str] | None:
+def _absolute_cached(reference: str, base: str, origin: str) -> tuple[str, str] | None:
     reference = reference.strip()
     if not reference:
         return None
-    if reference[:11].lower().startswith(_SKIP_SCHEMES):
-        return None
+    plain = (
+        reference.isascii()
+        and reference.isprintable()
+        and " " not in reference
+        and "\\" not in reference
+    )
     try:
+        first = reference[0]
+        if plain and first == "/" and origin and not reference.startswith("//"):
+            return split_fragment(normalize(origin + reference))
+        if plain and first == "#":
+            return split_fragment(base.partition("#")[0] + reference)
+        head = reference[:11].lower()
+        if head.startswith(_SKIP_SCHEMES):
+            return None
+        if plain and head.startswith(("http://", "https://")):
+            return split_fragment(normalize(reference))
         absolute = resolve(reference, base)
     except (UrlError, ValueError):
         return None

@@ -35,7 +35,7 @@ from yarl import URL
 
 from linkcheck.config import Settings
 from linkcheck.model import Hop, Response
-from linkcheck.urls import UrlError, is_http, normalize
+from linkcheck.urls import UrlError, is_http, resolve
 
 __all__ = ["Fetcher", "decode_body"]
 
@@ -71,9 +71,10 @@ class _HostLimiter:
 
     The rate is a sliding window over the start times of the last requests: with rate ≥ 1,
     at most floor(rate) starts in any one-second window; below 1, one start per 1/rate s.
+    A 429/503 with Retry-After pauses the whole host, not only the request that got it.
     """
 
-    __slots__ = ("_capacity", "_lock", "_starts", "_window", "slots")
+    __slots__ = ("_capacity", "_lock", "_starts", "_window", "paused_until", "slots")
 
     def __init__(self, per_host: int, rate: float) -> None:
         self.slots = asyncio.Semaphore(per_host)
@@ -83,6 +84,12 @@ class _HostLimiter:
             self._capacity, self._window = 1, 1.0 / rate
         self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
+        self.paused_until = 0.0
+        """Loop time before which no request starts (the host asked us to wait)."""
+
+    def pause(self, seconds: float) -> None:
+        until = asyncio.get_running_loop().time() + seconds
+        self.paused_until = max(self.paused_until, until)
 
     async def wait_turn(self) -> None:
         """Return when one more request may start without exceeding the rate."""
@@ -92,12 +99,15 @@ class _HostLimiter:
             now = loop.time()
             while starts and now - starts[0] >= self._window:
                 starts.popleft()
-            if len(starts) < self._capacity:
+            if len(starts) < self._capacity and now >= self.paused_until:
                 starts.append(now)
                 return
         async with self._lock:
             while True:
                 now = loop.time()
+                if now < self.paused_until:
+                    await asyncio.sleep(self.paused_until - now)
+                    continue
                 while starts and now - starts[0] >= self._window:
                     starts.popleft()
                 if len(starts) < self._capacity:
@@ -136,7 +146,7 @@ class _Answer:
 
     def location(self) -> str | None:
         for key, value in self.headers:
-            if key == "Location":
+            if key.lower() == "location":
                 return value
         return None
 
@@ -160,7 +170,6 @@ class Fetcher:
             limit=settings.concurrency,
             limit_per_host=settings.per_host,
             ttl_dns_cache=300,
-            enable_cleanup_closed=False,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -168,7 +177,6 @@ class Fetcher:
             timeout=aiohttp.ClientTimeout(total=None),
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=True,
-            skip_auto_headers=(),
         )
         return self
 
@@ -210,7 +218,7 @@ class Fetcher:
             if not follow or location is None or not 300 <= (answer.status or 0) < 400:
                 return self._response(url, current, answer, hops, started)
             try:
-                target = self._unmap(normalize(str(self._absolute(current, location))))
+                target = self.unmap(resolve(location, self._map(current)))
             except (UrlError, ValueError) as exc:
                 answer.error, answer.error_kind = f"bad Location header: {exc}", "protocol"
                 return self._response(url, current, answer, hops, started)
@@ -237,17 +245,19 @@ class Fetcher:
 
     # ------------------------------------------------------------------ helpers
 
-    @staticmethod
-    def _absolute(base: str, location: str) -> URL:
-        return URL(base, encoded=True).join(URL(location.strip()))
-
     def _map(self, url: str) -> str:
         for source, target in self._remap:
             if url.startswith(source):
                 return target + url[len(source) :]
         return url
 
-    def _unmap(self, url: str) -> str:
+    @property
+    def remapped(self) -> bool:
+        """Whether `--remap` is in force (staging URLs may appear in pages)."""
+        return bool(self._remap)
+
+    def unmap(self, url: str) -> str:
+        """The configured (production) URL of a URL on a remapped staging copy."""
         for source, target in self._remap:
             if url.startswith(target):
                 return source + url[len(target) :]
@@ -302,6 +312,8 @@ class Fetcher:
             async with limiter.slots, self._global:
                 await limiter.wait_turn()
                 answer = await self._exchange(target, method, read_body)
+            if answer.retry_after is not None and answer.status in (429, 503):
+                limiter.pause(answer.retry_after)
             if attempt >= settings.retries or not _retryable(answer):
                 return answer
             delay = answer.retry_after
@@ -333,7 +345,7 @@ class Fetcher:
                         )
                     if read_body and method != "HEAD" and _readable(answer.content_type):
                         await self._read(resp, answer)
-                    elif 300 <= resp.status < 400 or resp.status >= 400:
+                    elif method != "HEAD":
                         await self._drain(resp)
         except TimeoutError:
             answer.status, answer.error_kind = None, "timeout"
@@ -379,7 +391,8 @@ class Fetcher:
 
     @staticmethod
     async def _drain(resp: aiohttp.ClientResponse) -> None:
-        """Read a short body so the connection can be reused; close on a long one."""
+        """Read a short unread body (redirect, error page, small image) so the connection
+        can be reused; a long or unknown-length one closes the connection instead."""
         length = resp.content_length
         if length is not None and length <= _CHUNK:
             await resp.read()

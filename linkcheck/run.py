@@ -11,20 +11,28 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import signal
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from linkcheck import __version__
+from linkcheck.accept import apply_accepts
 from linkcheck.checks import link_findings
 from linkcheck.config import Config, Settings, load_config
 from linkcheck.crawl import CrawlProgress, CrawlResult, crawl
 from linkcheck.errors import ConfigError
 from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, Severity
-from linkcheck.report import PairRecord, RedirectRecord, Report, SiteSummary
+from linkcheck.pairing import pair_site
+from linkcheck.redirects.nginx import rejected_rules
+from linkcheck.redirects.verify import redirect_records, verify_redirects
+from linkcheck.report import PairRecord, RedirectRecord, Report
+from linkcheck.report.sites import site_summaries
+from linkcheck.report.stats import response_stats
 from linkcheck.report.writers import write_reports
+from linkcheck.store import state_path, with_history
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -59,6 +67,10 @@ class RunOptions:
     remap: tuple[tuple[str, str], ...] = ()
     progress: Callable[[CrawlProgress], None] | None = None
     today: dt.date | None = None
+    state: str | None = None
+    """`--state FILE`: the SQLite history (default: linkcheck.sqlite in the output folder)."""
+    history: bool = True
+    """Compare with the previous run and record this one (new/fixed findings)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,19 +122,36 @@ async def run_check(options: RunOptions) -> RunOutcome:
             installed.append(signum)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             pass
+    failure: str | None = None
     try:
         await pipeline
     except asyncio.CancelledError:
         if not received:
             raise
         interrupted = received[0].name
+    except Exception as exc:  # a bug in a stage: keep what was collected, say so, fail
+        failure = f"{type(exc).__name__}: {exc}"
+        print(
+            f"linkcheck: internal error, the report is partial ({failure}); please report it",
+            file=sys.stderr,
+        )
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
-    report = build_report(collected, options, started=started, partial=interrupted is not None)
+    report = build_report(
+        collected,
+        options,
+        started=started,
+        partial=interrupted is not None or failure is not None,
+        failure=failure,
+    )
+    if options.history:
+        report = with_history(report, state_path(options.output, options.state))
     paths = write_reports(report, options.output, options.formats)
     if interrupted is not None:
         code = EXIT_SIGTERM if interrupted == "SIGTERM" else EXIT_SIGINT
+    elif failure is not None:
+        code = EXIT_FINDINGS  # never a green run when a stage failed
     else:
         code = EXIT_FINDINGS if report.failed() else EXIT_OK
     return RunOutcome(report, tuple(paths), code, interrupted)
@@ -151,6 +180,9 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
     # includes config.problems.
     collected.findings.extend(config.problems)
     if options.offline:
+        collected.redirects.extend(
+            redirect_records(config, rejected_rules(config, collected.findings))
+        )
         return
     async with Fetcher(config.settings, remap=options.remap) as fetcher:
         try:
@@ -162,10 +194,31 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
                 result=collected.crawl,
             )
             collected.crawled = True
+            await _pair(config, options, collected, fetcher)
+            seen = [*collected.crawl.responses, *collected.crawl.links]
+            invalid = rejected_rules(config, collected.findings)
+            records, found = await verify_redirects(config, fetcher, seen, invalid=invalid)
+            collected.redirects.extend(records)
+            collected.findings.extend(found)
         finally:
             collected.requests = fetcher.requests
-        # TODO(lead): pairing.pair_site(site, pages, fetcher) per pairing site (B).
-        # TODO(lead): redirects.verify.verify_redirects(config, fetcher, seen) (D).
+
+
+async def _pair(
+    config: Config, options: RunOptions, collected: _Collected, fetcher: Fetcher
+) -> None:
+    """Pair the upgraded pages of every selected pairing site (sites run concurrently)."""
+    chosen = [
+        site
+        for site in config.sites
+        if site.pairs and (not options.sites or site.name in options.sites)
+    ]
+    results = await asyncio.gather(
+        *(pair_site(site, collected.crawl.pages.get(site.name, []), fetcher) for site in chosen)
+    )
+    for records, findings in results:
+        collected.pairs.extend(records)
+        collected.findings.extend(findings)
 
 
 def build_report(
@@ -174,6 +227,7 @@ def build_report(
     *,
     started: str,
     partial: bool,
+    failure: str | None = None,
 ) -> Report:
     """The Report of what was collected: link findings computed, policy applied, sorted."""
     config = collected.config
@@ -196,74 +250,49 @@ def build_report(
         findings=tuple(findings),
         pairs=tuple(collected.pairs),
         redirects=tuple(collected.redirects),
-        sites=tuple(_site_summaries(config, options, result, collected.pairs)),
+        sites=site_summaries(
+            [s for s in config.sites if not options.sites or s.name in options.sites],
+            collected.pairs,
+            collected.redirects,
+            pages={name: len(pages) for name, pages in result.pages.items()},
+            links=_links_per_site(result),
+        ),
         fail_on=options.fail_on,
         stats={
             "crawl_seconds": round(elapsed, 3),
             "pages_per_second": round(result.page_count / elapsed, 1) if elapsed else None,
             "requests": collected.requests,
             "offline": options.offline,
+            **response_stats(result.responses.values()),
+            **({"internal_error": failure} if failure else {}),
         },
     )
 
 
-def _site_summaries(
-    config: Config, options: RunOptions, result: CrawlResult, pairs: Sequence[PairRecord]
-) -> Iterable[SiteSummary]:
+def _links_per_site(result: CrawlResult) -> dict[str, int]:
+    """Distinct checked link targets per site of the pages linking them."""
     page_site = {page.url: name for name, pages in result.pages.items() for page in pages}
-    links_per_site: dict[str, int] = {}
+    counts: dict[str, int] = {}
     for url, target in result.links.items():
         if url not in result.responses:
             continue
         for name in {page_site[s] for s in target.sources if s in page_site}:
-            links_per_site[name] = links_per_site.get(name, 0) + 1
-    for site in config.sites:
-        if options.sites and site.name not in options.sites:
-            continue
-        mine = [p for p in pairs if p.site == site.name]
-        healthy = sum(1 for p in mine if p.healthy)
-        coverage = round(healthy / len(mine), 4) if site.pairs and mine else None
-        yield SiteSummary(
-            name=site.name,
-            upgraded=len(mine),
-            healthy_pairs=healthy,
-            coverage=coverage,
-            pages=len(result.pages.get(site.name, ())),
-            links=links_per_site.get(site.name, 0),
-        )
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def apply_policy(findings: Iterable[Finding], settings: Settings, today: dt.date) -> list[Finding]:
-    """The user's policy: drop `ignore`d codes, override severities, mark accepted ones.
-
-    An accepted finding gets `details.accepted = {why, until}` and does not fail the run;
-    once `until` has passed it fails again, and its message says the acceptance expired.
-    """
-    out: list[Finding] = []
+    """The user's policy: drop `ignore`d codes, override severities, mark accepted ones
+    (`accept.apply_accepts`: accepted while valid, failing again once expired)."""
+    kept: list[Finding] = []
     for finding in findings:
         if finding.code in settings.ignore:
             continue
         severity = settings.severity.get(finding.code)
         if severity is not None and severity is not finding.severity:
             finding = replace(finding, severity=Severity(severity))
-        for accept in settings.accept:
-            if not accept.matches(finding.code, finding.url):
-                continue
-            until = accept.until.isoformat() if accept.until else None
-            details = dict(finding.details)
-            if accept.expired(today):
-                details["accept_expired"] = {"why": accept.why, "until": until}
-                finding = replace(
-                    finding,
-                    message=f"{finding.message} (acceptance expired on {until}: {accept.why})",
-                    details=details,
-                )
-            else:
-                details["accepted"] = {"why": accept.why, "until": until}
-                finding = replace(finding, details=details)
-            break
-        out.append(finding)
-    return out
+        kept.append(finding)
+    return apply_accepts(kept, settings.accept, today)
 
 
 def _now() -> str:

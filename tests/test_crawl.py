@@ -207,3 +207,84 @@ async def test_an_interrupted_crawl_keeps_what_it_collected(
             await task
     assert result.partial
     assert [p.url for p in result.pages["en"]] == [str(server.make_url("/en/"))]
+
+
+class TestMoreLimits:
+    async def test_max_time_stops_the_crawl_with_a_limit(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        import asyncio
+
+        from aiohttp import web
+
+        async def slow(request: web.Request) -> web.Response:
+            if request.path != "/en/":
+                await asyncio.sleep(5)
+            return web.Response(text='<a href="/en/s1">1</a>', content_type="text/html")
+
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", slow)
+        server = await aiohttp_server(app)
+        result = await run_crawl(
+            tmp_path,
+            "version: 1\nsettings: {max_time: 0.3, retries: 0}\n"
+            f"sites:\n  en:\n    new: {server.make_url('/en/')}\n",
+        )
+        assert [lim.kind for lim in result.limits] == ["max_time"]
+        assert len(result.pages["en"]) == 1
+
+    async def test_a_seed_served_as_xml_is_read_as_a_sitemap(
+        self, aiohttp_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        pages: dict[str, Page] = {"/en/": html(), "/en/hidden": html()}
+        site = await serve(aiohttp_server, pages)
+        pages["/feeds/map"] = Page(
+            f"<urlset><url><loc>{site.url('/en/hidden')}</loc></url></urlset>",
+            content_type="text/xml",
+        )
+        result = await run_crawl(
+            tmp_path,
+            config_for(tmp_path, site, extra_site=f"    seeds: ['{site.url('/feeds/map')}']\n"),
+        )
+        assert site.url("/en/hidden") in {p.url for p in result.pages["en"]}
+
+
+async def test_a_remapped_staging_copy_is_reported_with_production_urls(
+    aiohttp_server: ServerFactory, tmp_path: Path
+) -> None:
+    """Absolute links to the staging host found in pages read as production URLs."""
+    pages: dict[str, Page] = {"/en/": html("a")}
+    staging = await serve(aiohttp_server, pages)
+    pages["/en/a"] = html(staging.url("/en/b"))
+    pages["/en/b"] = html()
+    prod = "https://www.example.org/"
+    config = write_config(
+        tmp_path, f"version: 1\nsettings: {{retries: 0}}\nsites:\n  en: {{new: '{prod}en/'}}\n"
+    )
+    async with Fetcher(config.settings, remap=[(prod, staging.url("/"))]) as fetcher:
+        result = await crawl(config, fetcher)
+    assert sorted(p.url for p in result.pages["en"]) == [prod + "en/", prod + "en/a", prod + "en/b"]
+    assert all(url.startswith(prod) for url in result.responses)
+
+
+async def test_external_links_are_checked_with_head_then_get_when_head_is_refused(
+    aiohttp_server: ServerFactory, tmp_path: Path
+) -> None:
+    from aiohttp import web
+
+    methods: list[tuple[str, str]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        methods.append((request.method, request.path))
+        if request.path == "/no-head" and request.method == "HEAD":
+            return web.Response(status=405)
+        return web.Response(text="ok", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    other = await aiohttp_server(app)
+    ok, no_head = str(other.make_url("/ok")), str(other.make_url("/no-head"))
+    site = await serve(aiohttp_server, {"/en/": html(ok, no_head)})
+    result = await run_crawl(tmp_path, config_for(tmp_path, site, "check_external: true"))
+    assert sorted(methods) == [("GET", "/no-head"), ("HEAD", "/no-head"), ("HEAD", "/ok")]
+    assert result.responses[ok].status == 200 and result.responses[no_head].status == 200

@@ -314,3 +314,94 @@ class TestScope:
         assert response.url == prod + "old"
         assert response.final_url == prod + "new"
         assert response.hops == (Hop(prod + "old", 301, prod + "new"),)
+
+
+class TestHostileServers:
+    @pytest.mark.parametrize(
+        ("reply", "kinds"),
+        [
+            (b"garbage without http\r\n\r\n", {"protocol"}),
+            (b"", {"protocol", "network"}),  # connection closed without an answer
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nContent-Type: text/html\r\n\r\nshort",
+                {"protocol", "network"},
+            ),
+        ],
+        ids=["garbage", "closed", "short-body"],
+    )
+    async def test_broken_answers_become_error_kinds_after_retries(
+        self, reply: bytes, kinds: set[str]
+    ) -> None:
+        connections = 0
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(reply)
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server, Fetcher(replace(FAST, retries=1)) as fetcher:
+            response = await fetcher.fetch(f"http://127.0.0.1:{port}/")
+        assert response.status is None
+        assert response.error_kind in kinds
+        assert connections >= 2  # retried (aiohttp may also retry a dropped connection)
+
+
+async def test_a_lower_case_raw_utf8_location_is_followed() -> None:
+    """`location:` in any case, with a raw UTF-8 Greek path, is one hop to the encoded URL."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                break
+            if head.startswith(b"GET /old "):
+                writer.write(
+                    b"HTTP/1.1 301 Moved\r\nlocation: /el/"
+                    + "άρθρα".encode()
+                    + b"/\r\ncontent-length: 0\r\n\r\n"
+                )
+            else:
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 2\r\n\r\nok"
+                )
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, Fetcher(FAST) as fetcher:
+        response = await fetcher.fetch(f"http://127.0.0.1:{port}/old")
+    assert response.status == 200
+    assert response.final_url == f"http://127.0.0.1:{port}/el/%CE%AC%CF%81%CE%B8%CF%81%CE%B1/"
+    assert len(response.hops) == 1
+
+
+async def test_retry_after_pauses_the_whole_host(aiohttp_server: ServerFactory) -> None:
+    """After a 429 with Retry-After, no other request starts on that host before the delay."""
+    seen: list[tuple[str, float]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append((request.path, time.monotonic()))
+        if request.path == "/first" and len(seen) == 1:
+            return web.Response(status=429, headers={"Retry-After": "1"})
+        return web.Response(text="ok", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{name}", handler)
+    server = await aiohttp_server(app)
+    async with Fetcher(replace(FAST, retries=1)) as fetcher:
+        first = asyncio.create_task(fetcher.fetch(url_of(server, "/first")))
+        while not seen:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        second = await fetcher.fetch(url_of(server, "/second"))
+        assert (await first).status == 200
+    assert second.status == 200
+    refused_at = seen[0][1]
+    assert dict(seen)["/second"] - refused_at >= 0.9

@@ -112,7 +112,8 @@ async def test_policy_decides_the_exit_code(
     if "expired" in str(findings):
         assert "acceptance expired" in findings[0]["message"]
     if "2999" in settings:
-        assert findings[0]["details"]["accepted"] == {"why": "later", "until": "2999-01-01"}
+        accepted = findings[0]["details"]["accepted"]
+        assert (accepted["why"], accepted["until"]) == ("later", "2999-01-01")
         assert load_report(out)["summary"]["accepted"] == 1
 
 
@@ -178,3 +179,158 @@ async def test_sigterm_writes_a_partial_report_and_exits_143(
     report = load_report(out)
     assert report["run"]["partial"] is True
     assert report["summary"]["pages"] == 1
+
+
+class TestProgressDisplay:
+    def _progress(self, pages: int) -> Any:
+        from linkcheck.crawl import CrawlProgress
+
+        return CrawlProgress(pages=pages, checked=pages * 2, queued=5, errors=1, elapsed=2.0)
+
+    def test_plain_lines_off_a_terminal_are_throttled(self) -> None:
+        import io
+
+        stream = io.StringIO()
+        display = cli.ProgressDisplay(stream, live=False, every=3600)
+        display.update(self._progress(10))  # within the first period: not shown
+        display.close()
+        assert stream.getvalue() == ""
+        display = cli.ProgressDisplay(stream, live=False, every=0)
+        display.update(self._progress(10))
+        assert stream.getvalue() == (
+            "crawl: 10 pages, 20 URLs checked, 5 queued, 1 failing, 2 s (5 pages/s)\n"
+        )
+
+    def test_a_live_line_on_a_terminal_is_rewritten_and_cleared(self) -> None:
+        import io
+
+        stream = io.StringIO()
+        display = cli.ProgressDisplay(stream, live=True)
+        display.update(self._progress(10))
+        display.close()
+        assert stream.getvalue().startswith("\r\x1b[2Kcrawl: 10 pages")
+        assert stream.getvalue().endswith("\r\x1b[2K")
+
+    def test_quiet_and_no_progress_show_nothing(self) -> None:
+        import argparse
+
+        for flags in ({"quiet": True, "no_progress": False}, {"quiet": False, "no_progress": True}):
+            assert cli.ProgressDisplay.for_args(argparse.Namespace(**flags)) is None
+
+
+def test_an_unwritable_output_folder_exits_2_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("version: 1\nsites:\n  en: {new: 'http://127.0.0.1:9/en/'}\n")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert cli.main(["check", str(cfg), "--offline", "-q", "-o", str(blocker / "out")]) == 2
+    assert "cannot write the reports" in capsys.readouterr().err
+
+
+def test_a_failing_stage_still_writes_a_partial_report_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in a stage is reported in one line, never a traceback, and never exits 0."""
+    import linkcheck.run
+
+    async def broken_crawl(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("stage bug")
+
+    monkeypatch.setattr(linkcheck.run, "crawl", broken_crawl)
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("version: 1\nsites:\n  en: {new: 'http://127.0.0.1:9/en/'}\n")
+    out = tmp_path / "out"
+    assert cli.main(["check", str(cfg), "-q", "-o", str(out)]) == 1
+    assert "internal error" in capsys.readouterr().err
+    report = load_report(out)
+    assert report["run"]["partial"] is True
+
+
+class TestPolicy:
+    """apply_policy: pure, over findings and settings."""
+
+    @staticmethod
+    def _settings(text: str, tmp_path: Path) -> Any:
+        from linkcheck.config import load_config
+
+        cfg = tmp_path / "p.yaml"
+        cfg.write_text(f"version: 1\nsettings: {text}\n", encoding="utf-8")
+        return load_config(cfg).settings
+
+    @pytest.mark.parametrize(
+        ("settings", "expected"),
+        [
+            ("{}", [("C100", "error", None)]),
+            ("{ignore: [C100]}", []),
+            ("{severity: {C100: info}}", [("C100", "info", None)]),
+            (
+                "{accept: [{code: C100, url: 'https://h/*', until: 2030-01-01, why: w}]}",
+                [("C100", "error", "accepted")],
+            ),
+            (
+                "{accept: [{code: '*', url: 'https://h/*', until: 2020-01-01, why: w}]}",
+                [("C100", "error", "accept_expired")],
+            ),
+            (
+                "{accept: [{code: C100, url: 'https://other/*', why: w}]}",
+                [("C100", "error", None)],
+            ),
+        ],
+        ids=["none", "ignore", "severity", "accepted", "expired", "other-url"],
+    )
+    def test_policy(
+        self, tmp_path: Path, settings: str, expected: list[tuple[str, str, str | None]]
+    ) -> None:
+        import datetime as dt
+
+        from linkcheck.findings import make_finding
+        from linkcheck.run import apply_policy
+
+        finding = make_finding("C100", "https://h/x", "answers 404", sources=["https://h/"])
+        out = apply_policy([finding], self._settings(settings, tmp_path), dt.date(2026, 1, 1))
+        got = [
+            (
+                f.code,
+                f.severity.value,
+                next((k for k in ("accepted", "accept_expired") if k in f.details), None),
+            )
+            for f in out
+        ]
+        assert got == expected
+        if expected and expected[0][2] == "accept_expired":
+            assert "acceptance expired on 2020-01-01" in out[0].message
+
+
+async def test_the_next_run_reports_what_was_fixed(
+    aiohttp_server: ServerFactory, tmp_path: Path
+) -> None:
+    """The history (store.py) is wired: a broken link fixed between runs is listed as fixed."""
+    pages = two_languages(broken=True)
+    site = await serve(aiohttp_server, pages)
+    out = tmp_path / "out"
+    cfg = str(write_cfg(tmp_path, site))
+    assert await run_cli("check", cfg, "-o", str(out), "-q") == 1
+    assert load_report(out)["changes"]["previous"] is None  # nothing to compare with yet
+    pages["/en/missing.html"] = html("/en/")
+    assert await run_cli("check", cfg, "-o", str(out), "-q") == 0
+    second = load_report(out)["changes"]
+    assert second["previous"] is not None
+    assert [f["code"] for f in second["fixed"]] == ["C100"]
+
+
+def test_the_summary_says_what_changed_since_the_previous_run() -> None:
+    import io
+
+    from linkcheck.findings import make_finding
+    from linkcheck.report import Report
+    from linkcheck.run import RunOutcome
+
+    gone = make_finding("C100", "https://h/x", "answers 404")
+    report = Report(
+        "0", "t0", "t1", "cfg", False, 1, 1, (), fixed=(gone,), previous="2026-01-01T00:00:00"
+    )
+    stream = io.StringIO()
+    cli.print_summary(RunOutcome(report, (), 0), stream=stream)
+    assert "since the run of 2026-01-01T00:00:00: 0 new, 1 fixed" in stream.getvalue()

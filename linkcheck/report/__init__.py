@@ -60,6 +60,24 @@ class SiteSummary:
     coverage: float | None
     pages: int = 0
     links: int = 0
+    new: str | None = None
+    legacy: str | None = None
+    broken_pairs: int = 0
+    redirects: int = 0
+    healthy_redirects: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """One earlier (or this) run as kept in the history store: enough for a trend chart."""
+
+    started: str
+    errors: int
+    warnings: int
+    infos: int
+    accepted: int = 0
+    failed: bool = False
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +97,16 @@ class Report:
     sites: tuple[SiteSummary, ...] = ()
     fail_on: str = "error"
     stats: Mapping[str, Any] = field(default_factory=dict)
+    """`status`: {"200": count, "error": count, ...}; `times`: response times in seconds
+    (see `linkcheck.report.stats.response_stats`)."""
+    new: tuple[Finding, ...] = ()
+    """Findings not seen in the previous run of the same config (`store.with_history`)."""
+    fixed: tuple[Finding, ...] = ()
+    """Findings of the previous run that are gone now."""
+    history: tuple[RunSummary, ...] = ()
+    """Earlier runs of the same config, oldest first, this run last."""
+    previous: str | None = None
+    """When the run compared against started; None without history."""
 
     def is_accepted(self, finding: Finding) -> bool:
         """Accepted findings are shown but never fail the run."""

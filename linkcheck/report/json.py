@@ -40,10 +40,17 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 "coverage": s.coverage,
                 "pages": s.pages,
                 "links": s.links,
+                "new": s.new,
+                "legacy": s.legacy,
             }
             for s in report.sites
         ],
         "findings": [f.to_json() for f in report.findings],
+        "changes": {
+            "previous": report.previous,
+            "new": [f.to_json() for f in report.new],
+            "fixed": [f.to_json() for f in report.fixed],
+        },
         "pairs": [
             {
                 "site": p.site,
@@ -63,6 +70,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 "line": r.line,
                 "file": r.file,
                 "valid": r.valid,
+                "healthy": r.healthy,
                 "live": None
                 if r.live is None
                 else {

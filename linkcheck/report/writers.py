@@ -1,12 +1,24 @@
-"""Writes the requested report formats into the output folder (one writer per format)."""
+"""Writes the requested report formats into the output folder (one writer per format).
+
+Each writer takes the finished `Report` and a path and writes atomically (temporary file,
+then rename), so a reader never sees half a file. History (new/fixed since the previous run)
+is already in the `Report` (`store.with_history`); pass `state` here to have it done first.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from linkcheck.report import Report
+from linkcheck.report.html import write_html
 from linkcheck.report.json import write_json
+from linkcheck.report.junit import write_junit
+from linkcheck.report.markdown import write_markdown
+from linkcheck.report.sarif import write_sarif
+from linkcheck.store import with_history
+
+__all__ = ["FILE_NAMES", "WRITERS", "write_reports"]
 
 FILE_NAMES = {
     "html": "index.html",
@@ -16,16 +28,34 @@ FILE_NAMES = {
     "sarif": "report.sarif",
 }
 
+WRITERS: dict[str, Callable[[Report, Path], None]] = {
+    "html": write_html,
+    "json": write_json,
+    "junit": write_junit,
+    "md": write_markdown,
+    "sarif": write_sarif,
+}
 
-def write_reports(report: Report, output: Path, formats: Sequence[str]) -> list[Path]:
-    """Write each format in `formats` into `output` (created if missing); returns the paths."""
+
+def write_reports(
+    report: Report,
+    output: Path,
+    formats: Sequence[str],
+    *,
+    state: Path | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write each format in `formats` into `output` (created if missing); returns the paths.
+
+    With `state` (the SQLite history file), the run is first compared with the previous run
+    of the same config and recorded (`store.with_history`; a bad file only warns).
+    """
     output.mkdir(parents=True, exist_ok=True)
+    if state is not None:
+        report = with_history(report, state, warn=warn)
     written: list[Path] = []
-    for name in formats:
+    for name in dict.fromkeys(formats):
         path = output / FILE_NAMES[name]
-        if name == "json":
-            write_json(report, path)
-        else:
-            continue  # the other writers land with the report issue
+        WRITERS[name](report, path)
         written.append(path)
     return written

@@ -1,0 +1,143 @@
+"""Helpers shared by the readers and writers: regex literals, statuses, notes.
+
+A regex that only spells one literal path (`^/a\\.html$`) is the same rule as the exact
+path: readers turn it into an exact entry (NGINX.md: keep regex rules few) and writers that
+need a regex (Apache `RedirectMatch`) write exact rules that way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from linkcheck.config import GONE, REDIRECT_STATUSES
+from linkcheck.redirects.formats.interface import Comment, Entry
+
+__all__ = [
+    "NOTE_PREFIX",
+    "STATUSES",
+    "attach_notes",
+    "decode_letters",
+    "header_lines",
+    "literal_of",
+    "note_lines",
+    "parse_status",
+    "regex_of_literal",
+    "split_comment",
+]
+
+STATUSES = REDIRECT_STATUSES | {GONE}
+NOTE_PREFIX = "note:"
+"""A comment line `# note: TEXT` just above a rule is that rule's `note:` (both ways)."""
+
+_META = set(".^$*+?{}[]\\|()")
+
+
+def regex_of_literal(path: str) -> str:
+    """`^path$` with only the regex metacharacters escaped (readable for humans)."""
+    return "^" + "".join("\\" + ch if ch in _META else ch for ch in path) + "$"
+
+
+def literal_of(pattern: str) -> str | None:
+    """The one path an anchored regex can match, or None if it can match several."""
+    if not (pattern.startswith("^") and pattern.endswith("$")) or pattern.endswith("\\$"):
+        return None
+    body = pattern[1:-1]
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            if i + 1 >= len(body) or body[i + 1].isalnum():
+                return None
+            out.append(body[i + 1])
+            i += 2
+            continue
+        if ch in _META:
+            return None
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+_WORDS = {"permanent": 301, "temp": 302, "seeother": 303, "gone": 410}
+
+
+def parse_status(text: str) -> int | None:
+    """A status number or an Apache/SEO-tool word; None if it is not one we support."""
+    word = text.strip().lower().rstrip("!")
+    if word in _WORDS:
+        return _WORDS[word]
+    for name, status in (("permanent", 301), ("temporary", 302), ("moved", 301)):
+        if word.startswith(name):
+            return status
+    match = re.fullmatch(r"(\d{3})(?:\s.*)?", word)
+    if match and int(match.group(1)) in STATUSES:
+        return int(match.group(1))
+    return None
+
+
+def valid_status(status: int) -> bool:
+    return status in STATUSES
+
+
+def attach_notes(items: list[Entry | Comment]) -> list[Entry | Comment]:
+    """Fold `# note: TEXT` comments into the `note` of the entry that follows them."""
+    out: list[Entry | Comment] = []
+    pending: Comment | None = None
+    for item in items:
+        if isinstance(item, Comment) and item.text.startswith(NOTE_PREFIX):
+            if pending is not None:
+                out.append(pending)
+            pending = item
+            continue
+        if pending is not None:
+            if isinstance(item, Entry) and not item.note:
+                item = replace(item, note=pending.text[len(NOTE_PREFIX) :].strip())
+            else:
+                out.append(pending)
+            pending = None
+        out.append(item)
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+def note_lines(entry: Entry) -> list[str]:
+    """The `# note: ...` line a writer puts above an entry that has a note."""
+    if not entry.note:
+        return []
+    return header_lines([f"{NOTE_PREFIX} {entry.note}"])
+
+
+def split_comment(line: str) -> tuple[str, str]:
+    """`(content, comment)`: a `#` at the start or after whitespace starts a comment."""
+    match = re.search(r"(?:^|\s)#", line)
+    if match is None:
+        return line, ""
+    return line[: match.start()], line[match.end() :].strip()
+
+
+_UTF8_ESCAPES = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
+
+
+def decode_letters(text: str) -> str:
+    """Percent-encoded UTF-8 letters written as letters; ASCII escapes (`%2F`) are kept."""
+
+    def letters(match: re.Match[str]) -> str:
+        try:
+            return bytes.fromhex(match.group(0).replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return match.group(0)
+
+    return _UTF8_ESCAPES.sub(letters, text)
+
+
+def header_lines(header: Sequence[str]) -> list[str]:
+    """`# ...` comment lines, one per item, whitespace and control characters flattened."""
+    out = []
+    for text in header:
+        clean = "".join(ch if ch.isprintable() else " " for ch in text)
+        out.append(f"# {' '.join(clean.split())}".rstrip())
+    return out

@@ -1,0 +1,121 @@
+"""index.html: self-contained, escaped, with its data in a safe JSON block."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import replace
+
+import pytest
+from support.reports import XSS_TITLE, XSS_URL, sample_report
+
+from linkcheck.findings import make_finding
+from linkcheck.report import RunSummary
+from linkcheck.report.html import embed_json, render_html
+
+
+def _data(html: str) -> dict[str, object]:
+    match = re.search(r'<script type="application/json" id="lc-data">(.*?)</script>', html, re.S)
+    assert match is not None
+    return json.loads(match.group(1))  # type: ignore[no-any-return]
+
+
+def _script(html: str) -> str:
+    match = re.search(r"<script>(.*?)</script>", html, re.S)
+    assert match is not None
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    report = sample_report()
+    return render_html(replace(report, new=report.findings[:2], previous="2026-11-26T22:00:00"))
+
+
+def test_nothing_is_loaded_from_elsewhere(html: str) -> None:
+    markup = re.sub(r'(id="lc-data">).*?(</script>)', r"\1\2", html, flags=re.S)
+    assert not re.search(r"<(link|img|iframe|object|embed)\b", markup)
+    assert not re.search(r"\bsrc\s*=", markup)
+    assert "@import" not in markup and "url(" not in markup
+    assert markup.count("<script") == 2
+
+
+def test_the_only_script_allowed_is_the_reports_own(html: str) -> None:
+    digest = hashlib.sha256(_script(html).encode("utf-8")).digest()
+    expected = "sha256-" + base64.b64encode(digest).decode("ascii")
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert csp is not None
+    assert f"script-src '{expected}'" in csp.group(1)
+    assert "default-src 'none'" in csp.group(1)
+
+
+def test_hostile_text_never_appears_as_markup(html: str) -> None:
+    assert XSS_TITLE not in html and "<script>window" not in html
+    assert "<b>bold</b>" not in html
+    assert "javascript:" not in html.split('id="lc-data"')[0]
+
+
+def test_the_data_block_round_trips_the_findings(html: str) -> None:
+    data = _data(html)
+    rows = data["findings"]
+    assert isinstance(rows, list)
+    report = sample_report()
+    assert [(r[1], r[3], r[4]) for r in rows] == [
+        (f.code, f.url, f.message) for f in report.findings
+    ]
+    assert any(r[3] == XSS_URL for r in rows)
+    assert [r[7] for r in rows][:3] == [1, 1, 0]
+
+
+@pytest.mark.parametrize(
+    "text", ["</script><script>alert(1)</script>", "<!--", "a\u2028b", "\udc80"]
+)
+def test_embedded_json_cannot_end_its_script_block(text: str) -> None:
+    out = embed_json({"v": text})
+    assert "<" not in out and "\u2028" not in out
+    out.encode("utf-8")  # no lone surrogate left
+    assert json.loads(out)["v"].encode("utf-16", "surrogatepass") == text.encode(
+        "utf-16", "surrogatepass"
+    )
+
+
+def test_header_shows_verdict_and_counts(html: str) -> None:
+    assert 'id="verdict" class="verdict" data-verdict="fail">FAIL<' in html
+    assert '<b id="count-error">5</b>' in html
+    assert '<b id="count-warning">4</b>' in html
+    assert '<b id="count-accepted">1</b>' in html
+    assert '<b id="count-new">2</b>' in html
+
+
+def test_a_passing_run_says_pass() -> None:
+    html = render_html(sample_report(findings=(make_finding("C102", "https://x.org/", "r"),)))
+    assert 'data-verdict="pass">PASS<' in html
+
+
+def test_config_name_and_titles_are_escaped() -> None:
+    html = render_html(sample_report(config="<img src=x onerror=alert(1)>.yaml"))
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;.yaml" in html
+
+
+def test_charts_are_inline_svg() -> None:
+    history = (
+        RunSummary("2026-11-25T00:00:00", 3, 2, 0),
+        RunSummary("2026-11-26T00:00:00", 5, 4, 1),
+    )
+    html = render_html(sample_report(history=history))
+    assert html.count("<svg") == 3
+    assert "404: 12" in html  # status bar tooltip
+    assert "2026-11-26T00:00:00: 5 errors, 4 warnings" in html
+
+
+def test_the_site_overview_counts_pairs_and_coverage(html: str) -> None:
+    overview = html.split('id="sites"')[1].split("</table>")[0]
+    assert "95%" in overview and "67%" in overview and "crawl only" in overview
+    assert 'data-code="L201" data-site="fr"' in overview
+
+
+def test_a_partial_run_is_marked() -> None:
+    assert 'id="partial"' in render_html(sample_report(partial=True))
