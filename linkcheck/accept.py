@@ -5,7 +5,9 @@ by a live entry gets `details.accepted = {why, until, line}`; `Report.failed()` 
 it. A finding matched only by an expired entry keeps failing and says so in its message and in
 `details.accept_expired`, so the reader knows why a once-quiet problem is loud again.
 
-Pure functions over records: run.py calls `apply_accepts` after analysis, before the report.
+Pure functions over records: `apply_policy` (ignore, severity, accept) is the one place the
+user's policy is applied, by `check` and by `validate` alike; it lives here, away from the
+crawler, so that the pre-commit hook `linkcheck validate` stays light.
 """
 
 from __future__ import annotations
@@ -15,10 +17,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from linkcheck.config import Accept
-from linkcheck.findings import Finding
+from linkcheck.config import Accept, Settings
+from linkcheck.findings import Finding, Severity
 
-__all__ = ["apply_accepts", "unused_accepts"]
+__all__ = ["apply_accepts", "apply_policy", "unused_accepts"]
+
+
+def apply_policy(findings: Iterable[Finding], settings: Settings, today: dt.date) -> list[Finding]:
+    """The user's policy: drop `ignore`d codes, override severities, mark accepted ones
+    (accepted while valid, failing again once expired)."""
+    kept: list[Finding] = []
+    for finding in findings:
+        if finding.code in settings.ignore:
+            continue
+        severity = settings.severity.get(finding.code)
+        if severity is not None and severity is not finding.severity:
+            finding = replace(finding, severity=Severity(severity))
+        kept.append(finding)
+    return apply_accepts(kept, settings.accept, today)
 
 
 def _entry(accept: Accept) -> dict[str, Any]:

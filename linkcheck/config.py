@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -27,7 +28,7 @@ import yaml
 
 from linkcheck.errors import ConfigError, ConfigSyntaxError
 from linkcheck.findings import CATALOGUE, Finding, Severity, make_finding
-from linkcheck.urls import UrlError, is_http, normalize
+from linkcheck.urls import UrlError, is_canonical, is_http, normalize
 
 __all__ = [
     "MAX_CONFIG_BYTES",
@@ -42,6 +43,7 @@ __all__ = [
     "Rule",
     "Settings",
     "Site",
+    "compile_regex",
     "load_config",
 ]
 
@@ -220,6 +222,13 @@ class Config:
         raise KeyError(name)
 
 
+@lru_cache(maxsize=16384)
+def compile_regex(pattern: str) -> re.Pattern[str]:
+    """`re.compile` with a cache that holds a map's regex rules (re's own keeps 512), so the
+    loader and the validator compile each one once. Raises re.error like re.compile."""
+    return re.compile(pattern)
+
+
 # --------------------------------------------------------------------------- reading YAML
 
 
@@ -232,7 +241,7 @@ def _read_text(path: Path) -> str:
         raise ConfigError(f"{path}: is a directory, not a configuration file")
     if size > MAX_CONFIG_BYTES:
         raise ConfigSyntaxError(
-            f"{path}: file is {size / 1e6:.1f} MB, over the {MAX_CONFIG_BYTES // 2**20} MiB "
+            f"{path}: file is {size / 2**20:.1f} MiB, over the {MAX_CONFIG_BYTES // 2**20} MiB "
             "limit for one file; split the map with `include:`"
         )
     try:
@@ -253,8 +262,7 @@ def _read_text(path: Path) -> str:
     return text
 
 
-def _compose(path: Path) -> yaml.Node:
-    text = _read_text(path)
+def _compose_text(path: Path, text: str) -> yaml.Node:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -284,9 +292,11 @@ class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[Finding] = []
+        self.line_offset = 0  # lines before a fragment composed on its own (fast path)
 
     def pos(self, node: yaml.Node) -> Position:
-        return Position(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        line = node.start_mark.line + 1 + self.line_offset
+        return Position(self.file, line, node.start_mark.column + 1)
 
     def problem(self, node: yaml.Node, message: str, url: str = "") -> None:
         where = self.pos(node)
@@ -649,6 +659,8 @@ class _RuleReader:
     def __init__(self, defaults: Defaults) -> None:
         self.defaults = defaults
         self.rules: list[Rule] = []
+        # A canonical origin plus an already canonical path is canonical: no normalising.
+        self.canonical_origin = defaults.origin is not None and is_canonical(defaults.origin + "/")
 
     def read(self, reader: _Reader, node: yaml.Node) -> None:
         if _is_null(node):
@@ -658,6 +670,102 @@ class _RuleReader:
             return
         for item in node.value:
             self.rules.append(self._rule(reader, item, len(self.rules)))
+
+    def read_fast(self, reader: _Reader, items: tuple[_FastEntry | _Fragment, ...]) -> None:
+        """The entries the fast path cut out, in order; the unusual ones go through YAML."""
+        for item in items:
+            if isinstance(item, _FastEntry):
+                rule = self._fast_rule(reader.file, item, len(self.rules))
+                if rule is not None:
+                    self.rules.append(rule)
+                    continue
+                try:
+                    node = yaml.compose(item.text, Loader=_Loader)
+                except yaml.YAMLError as exc:  # pragma: no cover - the pattern is valid YAML
+                    raise ConfigSyntaxError(f"{reader.file}:{item.line + 1}: {exc}") from exc
+                if node is None:  # pragma: no cover - the line is an entry
+                    continue
+                item = _Fragment(item.line, node)
+            reader.line_offset = item.line
+            try:
+                self.read(reader, item.node)
+            finally:
+                reader.line_offset = 0
+
+    def _fast_rule(self, file: str, entry: _FastEntry, index: int) -> Rule | None:
+        """The Rule `_rule` would build for a plainly valid entry; None if in any doubt."""
+        source, target = entry.source, entry.target
+        status = self.defaults.status if entry.status is None else entry.status
+        if status == GONE:
+            if target is not None:
+                return None
+        elif status not in REDIRECT_STATUSES or target is None or target.strip() == "":
+            return None
+        origin = self.defaults.origin
+        if entry.regex:
+            return self._fast_regex_rule(file, entry, index, status)
+        if source[:1] == "/":
+            if origin is None:
+                return None
+            from_url = (
+                origin + source
+                if self.canonical_origin and _CANONICAL_PATH.match(source)
+                else _fast_normalized(origin + source)
+            )
+        elif _ABSOLUTE.match(source):
+            from_url = _fast_normalized(source)
+        else:
+            return None
+        if from_url is None:
+            return None
+        to_url: str | None = None
+        if target is not None:
+            if target[:1] == "/":
+                to_url = (
+                    origin + target
+                    if origin and self.canonical_origin and _CANONICAL_PATH.match(target)
+                    else _fast_normalized((origin or _origin(from_url)) + target)
+                )
+            elif _ABSOLUTE.match(target):
+                to_url = _fast_normalized(target)
+            if to_url is None:
+                return None
+        return Rule(
+            index=index,
+            source=source,
+            target=target,
+            status=status,
+            position=Position(file, entry.line + 1, entry.column + 1),
+            from_url=from_url,
+            to_url=to_url,
+        )
+
+    def _fast_regex_rule(
+        self, file: str, entry: _FastEntry, index: int, status: int
+    ) -> Rule | None:
+        """`_fast_rule` for `regex: true`: the regex must compile, the target resolve."""
+        try:
+            compile_regex(entry.source)
+        except re.error:
+            return None
+        to_url: str | None = None
+        target, origin = entry.target, self.defaults.origin
+        if target is not None:
+            if target[:1] == "/" and origin is not None:
+                to_url = _fast_normalized(origin + target)
+            elif _ABSOLUTE.match(target):
+                to_url = _fast_normalized(target)
+            if to_url is None:
+                return None
+        return Rule(
+            index=index,
+            source=entry.source,
+            target=target,
+            status=status,
+            position=Position(file, entry.line + 1, entry.column + 1),
+            regex=True,
+            to_url=to_url,
+        )
 
     def _rule(self, reader: _Reader, node: yaml.Node, index: int) -> Rule:
         position = reader.pos(node)
@@ -708,20 +816,20 @@ class _RuleReader:
         if valid_so_far and source is not None:
             from_url, to_url = self._resolve(reader, node, source, target, regex, status)
         valid = len(reader.problems) == before
-        # Give the problems of this entry the rule's URL, so reports can group by it.
-        if not valid and source is not None:
-            url = self._url_for(source)
+        # Give the problems of this entry the rule's URL and `file:line` (their exact place
+        # stays in details.position), so reports and the export group them by entry.
+        if not valid:
+            url = self._url_for(source) if source is not None else ""
             for i in range(before, len(reader.problems)):
                 problem = reader.problems[i]
-                if problem.url == problem.source:
-                    reader.problems[i] = Finding(
-                        problem.code,
-                        problem.severity,
-                        url,
-                        problem.message,
-                        problem.source,
-                        problem.details,
-                    )
+                reader.problems[i] = Finding(
+                    problem.code,
+                    problem.severity,
+                    url if url and problem.url == problem.source else problem.url,
+                    problem.message,
+                    position.file_line,
+                    problem.details,
+                )
         return Rule(
             index=index,
             source=source or "",
@@ -773,7 +881,7 @@ class _RuleReader:
         from_url: str | None = None
         if regex:
             try:
-                re.compile(source)
+                compile_regex(source)
             except re.error as exc:
                 reader.problem(node, f"`from` regex does not compile: {exc}", self._url_for(source))
                 return None, None
@@ -847,8 +955,198 @@ def _normalized(reader: _Reader, node: yaml.Node, url: str, what: str) -> str | 
         return None
 
 
+def _fast_normalized(url: str) -> str | None:
+    if is_canonical(url):
+        return url
+    try:
+        return normalize(url).partition("#")[0]
+    except UrlError:
+        return None
+
+
 def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")
+
+
+# --------------------------------------------------------------------------- fast path
+#
+# PyYAML resolves every scalar in Python, which costs about 30 µs per one-line entry: 3 s for
+# a 100,000-rule map. Almost every entry of a big map is one line in the form
+# `- {from: X, to: Y, status: NNN}`, so those lines are recognised here with exact line and
+# column and turned into Rules directly; everything else in the `redirects:` block (other
+# keys, other orders, multi-line entries, anything the pattern does not fully understand,
+# any entry that would be invalid) is composed by YAML on its own, with its line offset, and
+# read by the ordinary code. The rest of the file (settings, sites) is composed by YAML with
+# the block blanked out, so its line numbers stay true. Any doubt about the block as a whole
+# (tabs, CR, anchors, flow style, several keys) means the whole file goes the YAML way.
+# tests/test_config.py checks that both ways give identical models.
+
+_PLAIN = r"(?:/|https?://)[^\s,\[\]{}'\"#:]*"
+_SQUOTED = r"'(?:[^']|'')*'"
+_VALUE = rf"(?:{_PLAIN}|{_SQUOTED})"
+_FAST_ITEM = re.compile(
+    rf"( *)- (\{{) *from: +({_VALUE}) *(?:, *to: +({_VALUE}) *)?(?:, *status: +([0-9]{{1,4}}) *)?"
+    rf"(?:, *(regex): +true *)?(?:, *status: +([0-9]{{1,4}}) *)?\}} *(?: #.*)?\Z"
+)
+# A path that `urls.normalize` leaves as it is (no escape, no dot segment, safe characters).
+_CANONICAL_PATH = re.compile(r"(?:/(?!\.)[A-Za-z0-9\-._~!$&()*+;=@]*)+\Z")
+_ANCHOR = re.compile(r"(?:^|[\s,\[{])[&*]\S", re.MULTILINE)  # anchors, aliases
+_ITEM_START = re.compile(r"( *)-(?: |\Z)")
+_BLANK = re.compile(r" *(?:#.*)?\Z")
+_KEY_LINE = re.compile(r"redirects: *(?: #.*)?\Z")
+_KEY_LIKE = re.compile(r"^[\"']?redirects[\"']? *:", re.MULTILINE)
+# What YAML refuses anywhere in a stream (non-printable characters) or reads specially.
+_NOT_FAST = re.compile("[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|\t|\r")
+
+
+@dataclass(frozen=True, slots=True)
+class _FastEntry:
+    """One recognised one-line entry; `text` is composed by YAML if it is not plainly valid."""
+
+    line: int  # 0-based
+    column: int  # 0-based, of the `{`
+    source: str
+    target: str | None
+    status: int | None
+    text: str
+    regex: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Fragment:
+    """An entry left to YAML, already composed (a sequence of one or more entries)."""
+
+    line: int  # 0-based index of its first line
+    node: yaml.Node
+
+
+@dataclass(frozen=True, slots=True)
+class _FastSplit:
+    """The `redirects:` block cut out of a file; `rest` is None for a file that is only a list."""
+
+    rest: str | None
+    key_line: int
+    items: tuple[_FastEntry | _Fragment, ...]
+
+
+def _scalar(text: str) -> str:
+    return text[1:-1].replace("''", "'") if text.startswith("'") else text
+
+
+def _fast_split(text: str, *, bare_list: bool) -> _FastSplit | None:
+    """Cut the `redirects:` block out of `text`, or None when the whole file needs YAML."""
+    if "\r" in text:  # Windows line ends read alike; a lone CR is left to YAML
+        text = text.replace("\r\n", "\n")
+    if _NOT_FAST.search(text) or text.startswith("%") or "\n---" in text or "\n..." in text:
+        return None
+    lines = text.split("\n")
+    first = next((i for i, ln in enumerate(lines) if not _BLANK.match(ln)), None)
+    if first is None:
+        return None
+    if bare_list and lines[first].startswith("-"):
+        key_line = first - 1
+    else:
+        if len(_KEY_LIKE.findall(text)) != 1:
+            return None
+        key_line = next((i for i, ln in enumerate(lines) if _KEY_LIKE.match(ln)), -1)
+        if key_line < 0 or not _KEY_LINE.match(lines[key_line]):
+            return None
+    end, starts = _block(lines, key_line + 1)
+    if not starts:
+        return None
+    if key_line < 0 and any(not _BLANK.match(ln) for ln in lines[end:]):
+        return None
+    items: list[_FastEntry | _Fragment] = []
+    for n, start in enumerate(starts):
+        stop = starts[n + 1] if n + 1 < len(starts) else end
+        item = _fast_item(lines, start, stop)
+        if item is None:
+            return None
+        items.append(item)
+    if key_line < 0:
+        return _FastSplit(None, key_line, tuple(items))
+    rest = lines[:key_line] + ["redirects: []"] + [""] * (end - key_line - 1) + lines[end:]
+    return _FastSplit("\n".join(rest), key_line, tuple(items))
+
+
+def _block(lines: list[str], begin: int) -> tuple[int, list[int]]:
+    """(index after the block of list items starting at `begin`, indexes of item lines)."""
+    indent = -1
+    prefix = "\0"  # what an item line starts with, once the first item is seen
+    starts: list[int] = []
+    for i in range(begin, len(lines)):
+        line = lines[i]
+        if line.startswith(prefix):
+            starts.append(i)
+            continue
+        if _BLANK.match(line):
+            continue
+        width = len(line) - len(line.lstrip(" "))
+        if indent < 0:
+            if not _ITEM_START.match(line):
+                return i, []
+            indent, prefix = width, " " * width + "- "
+        if width == indent and _ITEM_START.match(line):
+            starts.append(i)
+        elif width <= indent:
+            if width == 0:
+                return i, starts
+            return i, []  # a dedent that is not the next top-level key: let YAML judge
+    return len(lines), starts
+
+
+def _fast_item(lines: list[str], start: int, stop: int) -> _FastEntry | _Fragment | None:
+    while stop > start + 1 and _BLANK.match(lines[stop - 1]):
+        stop -= 1
+    if stop == start + 1:
+        match = _FAST_ITEM.match(lines[start])
+        if match:
+            indent, _brace, source, target, status, regex, status_after = match.groups()
+            if status is None or status_after is None:  # both: a repeated key, YAML's case
+                status = status or status_after
+                return _FastEntry(
+                    start,
+                    len(indent) + 2,
+                    source if source[0] != "'" else _scalar(source),
+                    target if target is None or target[0] != "'" else _scalar(target),
+                    None if status is None else int(status),
+                    lines[start],
+                    regex is not None,
+                )
+    chunk = "\n".join(lines[start:stop])
+    if _ANCHOR.search(chunk):
+        return None  # anchors and aliases may reach across entries
+    try:
+        node = yaml.compose(chunk, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(node, yaml.SequenceNode):
+        return None
+    return _Fragment(start, node)
+
+
+def _parse(path: Path, *, bare_list: bool) -> tuple[yaml.Node | None, _FastSplit | None]:
+    """The composed file, with the `redirects:` block cut out when the fast path applies."""
+    text = _read_text(path)
+    split = _fast_split(text, bare_list=bare_list)
+    if split is not None and split.rest is None:
+        return None, split
+    if split is not None and split.rest is not None:
+        try:
+            node = yaml.compose(split.rest, Loader=_Loader)
+        except yaml.YAMLError:
+            node = None
+        if isinstance(node, yaml.MappingNode) and any(
+            isinstance(k, yaml.ScalarNode)
+            and k.value == "redirects"
+            and k.start_mark.line == split.key_line
+            and k.start_mark.column == 0
+            and isinstance(v, yaml.SequenceNode)
+            and not v.value
+            for k, v in node.value
+        ):
+            return node, split
+    return _compose_text(path, text), None
 
 
 # --------------------------------------------------------------------------- top level
@@ -859,10 +1157,12 @@ _TOP_KEYS = ("version", "settings", "sites", "redirects", "defaults", "include")
 def load_config(path: str | os.PathLike[str]) -> Config:
     """Read `path` (and its includes) into a `Config`; raises ConfigError if unusable."""
     file = Path(path)
-    node = _compose(file)
+    node, split = _parse(file, bare_list=False)
     name = str(path)
     reader = _Reader(name)
-    if not isinstance(node, yaml.MappingNode):
+    if node is None or not isinstance(node, yaml.MappingNode):
+        if node is None:  # pragma: no cover - a bare list is only read in included files
+            raise ConfigError(f"{name}: the configuration must be a mapping, not a list")
         raise ConfigError(
             f"{name}:{node.start_mark.line + 1}:{node.start_mark.column + 1}: the configuration "
             f"must be a mapping with `version`, `sites`, `redirects`..., not {_kind(node)}"
@@ -878,21 +1178,27 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     settings = _settings(reader, sections.get("settings"))
     sites = _sites(reader, sections.get("sites"))
     rules = _RuleReader(defaults)
-    if "redirects" in sections:
+    if split is not None:
+        rules.read_fast(reader, split.items)
+    elif "redirects" in sections:
         rules.read(reader, sections["redirects"])
     problems = list(reader.problems)
     files = [name]
     for include in _includes(reader, file, sections.get("include")):
         files.append(str(include))
         sub_reader = _Reader(str(include))
-        sub = _compose(include)
-        if isinstance(sub, yaml.MappingNode):
+        sub, sub_split = _parse(include, bare_list=True)
+        if sub is None and sub_split is not None:
+            rules.read_fast(sub_reader, sub_split.items)
+        elif isinstance(sub, yaml.MappingNode):
             for key, key_node, value in sub_reader.mapping(sub, f"included file {include}"):
-                if key == "redirects":
+                if key == "redirects" and sub_split is not None:
+                    rules.read_fast(sub_reader, sub_split.items)
+                elif key == "redirects":
                     rules.read(sub_reader, value)
                 else:
                     sub_reader.unknown(key_node, key, "an included file", ("redirects",))
-        else:
+        elif sub is not None:
             rules.read(sub_reader, sub)
         problems.extend(sub_reader.problems)
     return Config(

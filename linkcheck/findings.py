@@ -194,8 +194,13 @@ CATALOGUE: Mapping[str, CodeInfo] = _codes(
         "The entry cannot be used: unknown key, wrong type, bad URL, status outside 301, 302, "
         "303, 307, 308, 410, a `to` on a 410 or none on a redirect, or a regex that does not "
         "compile. It is not checked live and not exported.",
-        "mistake: {from: /a.html, to: /b/, status: 310}\nfix:     {from: /a.html, to: /b/, "
-        "status: 301}",
+        "mistake: - {from: /a.html, to: /b/, status: 310}      # no such redirect status\n"
+        "         - {from: /c.html, to: /d/, stauts: 302}      # unknown key\n"
+        "         - {from: '^/n/(\\d+)$', to: '/m/$1', regex: true,\n"
+        "            examples: [{from: /n/7, to: /m/8}]}       # the regex gives /m/7\n"
+        "fix:     - {from: /a.html, to: /b/, status: 301}\n"
+        "         - {from: /c.html, to: /d/, status: 302}\n"
+        "         - ... examples: [{from: /n/7, to: /m/7}]",
     ),
     CodeInfo(
         "R301",
@@ -203,7 +208,9 @@ CATALOGUE: Mapping[str, CodeInfo] = _codes(
         "duplicate rule",
         "The same source is listed again with the same target: the later entry is "
         "redundant. Delete it.",
-        "mistake: two entries {from: /a.html, to: /b/}\nfix:     keep only the first",
+        "mistake: - {from: /el/Νέα.html, to: /el/news/}                    # line 10\n"
+        "         - {from: '/el/%CE%9D%CE%AD%CE%B1.html', to: /el/news/}  # line 900, same URL\n"
+        "fix:     delete the later entry (line 900)",
     ),
     CodeInfo(
         "R302",
@@ -211,8 +218,9 @@ CATALOGUE: Mapping[str, CodeInfo] = _codes(
         "conflicting rules",
         "The same source is listed again with another target or status; only one can "
         "win (nginx keeps one key). Decide which is right and delete the other.",
-        "mistake: {from: /a.html, to: /b/} and {from: /a.html, to: /c/}\n"
-        "fix:     keep the one that is right",
+        "mistake: - {from: /a.html, to: /b/}\n"
+        "         - {from: /a.html, to: /c/, status: 302}\n"
+        "fix:     keep only the entry that is right",
     ),
     CodeInfo(
         "R303",
@@ -220,7 +228,10 @@ CATALOGUE: Mapping[str, CodeInfo] = _codes(
         "redirect chain",
         "The target of this rule is itself redirected by another rule: readers take two "
         "hops. Point the rule at the final target, given in the details.",
-        "mistake: {from: /a, to: /b} and {from: /b, to: /c}\nfix:     {from: /a, to: /c}",
+        "mistake: - {from: /a.html, to: /b.html}\n"
+        "         - {from: /b.html, to: /c/}\n"
+        "fix:     - {from: /a.html, to: /c/}      # the final target (details.final)\n"
+        "         - {from: /b.html, to: /c/}",
     ),
     CodeInfo(
         "R304",
@@ -228,15 +239,18 @@ CATALOGUE: Mapping[str, CodeInfo] = _codes(
         "redirect loop",
         "Following the rules comes back to where it started: browsers give up with "
         '"too many redirects". Break the cycle listed in the details.',
-        "mistake: {from: /a, to: /b} and {from: /b, to: /a}\nfix:     one of them must go "
-        "to a real page",
+        "mistake: - {from: /a.html, to: /b/}\n"
+        "         - {from: /b/, to: /a.html}\n"
+        "fix:     point one of them at a page that is served (or delete it)",
     ),
     CodeInfo(
         "R305",
         E,
         "self-redirect",
         "Source and target are the same URL (after normalisation): an endless loop.",
-        "mistake: {from: /a/, to: '/a/'}\nfix:     point the rule at the new page",
+        "mistake: - {from: /el/σελίδα/, to: '/el/%CF%83%CE%B5%CE%BB%CE%AF%CE%B4%CE%B1/'}\n"
+        "         - {from: /About/, to: /about/}   # nginx keys ignore ASCII case\n"
+        "fix:     point the rule at the new page, or delete it",
     ),
     CodeInfo(
         "R306",
@@ -244,8 +258,9 @@ CATALOGUE: Mapping[str, CodeInfo] = _codes(
         "unreachable rule",
         "nginx will never use this rule: an exact rule for the same path, or an earlier "
         "regex, always wins (nginx tries exact keys first, then regexes in file order).",
-        "mistake: {from: '^/en/(.*)$', regex: true, ...} before {from: '^/en/news/(.*)$', "
-        "regex: true, ...}\nfix:     move the more specific regex first",
+        "mistake: - {from: '^/en/(.*)$', to: '/new/$1', regex: true}\n"
+        "         - {from: '^/en/news/(.*)$', to: '/news/$1', regex: true}   # never reached\n"
+        "fix:     move the more specific regex above the broader one",
     ),
     CodeInfo(
         "R307",
@@ -256,8 +271,10 @@ CATALOGUE: Mapping[str, CodeInfo] = _codes(
         " in a source or target, a regex construct PCRE reads otherwise (named groups, "
         "look-behind, possessive forms, inline flags), a `$N` beyond the regex's groups, or "
         "keys that differ only in non-ASCII letter case.",
-        "mistake: {from: '/a;return 200', to: /b/}\nfix:     percent-encode the character: "
-        "/a%3Breturn%20200",
+        "mistake: - {from: '/a;return 200', to: /b/}\n"
+        "         - {from: '^/p/(?P<id>\\d+)$', to: '/q/$2', regex: true}\n"
+        "fix:     - {from: '/a%3Breturn%20200', to: /b/}     # percent-encode\n"
+        "         - {from: '^/p/(\\d+)$', to: '/q/$1', regex: true}",
     ),
     CodeInfo(
         "R308",
@@ -265,8 +282,9 @@ CATALOGUE: Mapping[str, CodeInfo] = _codes(
         "redirect changes language",
         "The rule sends a page of one language (path prefix or host) to another language. "
         "Usually a copy-paste mistake; add `note:` if intended.",
-        "mistake: {from: /fr/vieux.html, to: /en/articles/old/}\n"
-        "fix:     {from: /fr/vieux.html, to: /fr/articles/vieux/}",
+        "mistake: - {from: /fr/vieux.html, to: /en/articles/old/}\n"
+        "fix:     - {from: /fr/vieux.html, to: /fr/articles/vieux/}\n"
+        "or:      - {from: /fr/vieux.html, to: /en/articles/old/, note: 'no French version'}",
     ),
     CodeInfo(
         "V400",

@@ -12,21 +12,21 @@ import asyncio
 import datetime as dt
 import signal
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from linkcheck import __version__
-from linkcheck.accept import apply_accepts
+from linkcheck.accept import apply_policy
 from linkcheck.checks import link_findings
 from linkcheck.config import Config, Settings, load_config
 from linkcheck.crawl import CrawlProgress, CrawlResult, crawl
 from linkcheck.errors import ConfigError
 from linkcheck.fetch import Fetcher
-from linkcheck.findings import Finding, Severity
+from linkcheck.findings import Finding
 from linkcheck.pairing import pair_site
-from linkcheck.redirects.nginx import rejected_rules
+from linkcheck.redirects.nginx import rejected_rules, static_findings
 from linkcheck.redirects.verify import redirect_records, verify_redirects
 from linkcheck.report import PairRecord, RedirectRecord, Report
 from linkcheck.report.sites import site_summaries
@@ -176,9 +176,7 @@ def _overridden(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
 
 async def _pipeline(options: RunOptions, collected: _Collected) -> None:
     config = collected.config
-    # TODO(lead): linkcheck.redirects.validate.validate(config) once it is on main; it
-    # includes config.problems.
-    collected.findings.extend(config.problems)
+    collected.findings.extend(static_findings(config))
     if options.offline:
         collected.redirects.extend(
             redirect_records(config, rejected_rules(config, collected.findings))
@@ -279,20 +277,6 @@ def _links_per_site(result: CrawlResult) -> dict[str, int]:
         for name in {page_site[s] for s in target.sources if s in page_site}:
             counts[name] = counts.get(name, 0) + 1
     return counts
-
-
-def apply_policy(findings: Iterable[Finding], settings: Settings, today: dt.date) -> list[Finding]:
-    """The user's policy: drop `ignore`d codes, override severities, mark accepted ones
-    (`accept.apply_accepts`: accepted while valid, failing again once expired)."""
-    kept: list[Finding] = []
-    for finding in findings:
-        if finding.code in settings.ignore:
-            continue
-        severity = settings.severity.get(finding.code)
-        if severity is not None and severity is not finding.severity:
-            finding = replace(finding, severity=Severity(severity))
-        kept.append(finding)
-    return apply_accepts(kept, settings.accept, today)
 
 
 def _now() -> str:

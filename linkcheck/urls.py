@@ -25,6 +25,7 @@ __all__ = [
     "display",
     "host_of",
     "in_prefix",
+    "is_canonical",
     "is_http",
     "join_key",
     "normalize",
@@ -51,6 +52,14 @@ _ANY_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})?")
 _BAD_ESCAPE = re.compile(
     r"%(?:(?![0-9A-Fa-f]{2})|[0-9A-F][a-f]|[a-f][0-9A-Fa-f]|2[DE]|3[0-9]|[46][1-9A-F]|[57][0-9A]|5F|7E)"
 )
+# Already canonical: lower-case http(s) scheme and host, no port, userinfo, fragment or dot
+# segment, only characters left as they are, and escapes that are upper-case and needed.
+# Such URLs (most of a big redirect map) are returned as they are, without urlsplit.
+_FAST_CANONICAL = re.compile(
+    r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?"
+    r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]+)?\Z"
+)
+_NEEDLESS_ESCAPE = re.compile(r"%(?![0-9A-F]{2})|%(?:2[DE]|3[0-9]|[46][1-9A-F]|[57][0-9A]|5F|7E)")
 
 
 class UrlError(ValueError):
@@ -142,6 +151,8 @@ def normalize(url: str) -> str:
     Raises UrlError for an unusable host or port. Non-http(s) URLs are returned stripped
     but otherwise unchanged.
     """
+    if is_canonical(url):
+        return url
     url = url.strip()
     try:
         parts = urlsplit(url)
@@ -169,6 +180,15 @@ def normalize(url: str) -> str:
     query = _canonical_component(parts.query, _QUERY_SAFE) if parts.query else ""
     fragment = parts.fragment
     return urlunsplit((scheme, netloc, path, query, fragment))
+
+
+def is_canonical(url: str) -> bool:
+    """A cheap test that `normalize(url) == url` (False means "maybe not": normalise it)."""
+    return (
+        _FAST_CANONICAL.match(url) is not None
+        and "/." not in url
+        and ("%" not in url or _NEEDLESS_ESCAPE.search(url) is None)
+    )
 
 
 def resolve(reference: str, base: str) -> str:

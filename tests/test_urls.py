@@ -106,3 +106,66 @@ def test_fast_canonical_encoding_agrees_with_the_byte_loop() -> None:
         for safe in (urls._PATH_SAFE, urls._QUERY_SAFE):
             fast = urls._canonical_component(text, safe)
             assert fast == urls._canonical_component_slow(text, safe), text
+
+
+_CANONICAL_CASES = [
+    "https://inter.example.org/en/a.html",
+    "https://inter.example.org/en/a.html?x=1&y=2",
+    "https://inter.example.org/",
+    "https://inter.example.org",
+    "https://inter.example.org/a?",
+    "https://inter.example.org/a/./b",
+    "https://inter.example.org/a/.well-known",
+    "https://inter.example.org//a",
+    "https://inter.example.org/%CE%B1",
+    "https://inter.example.org/%ce%b1",
+    "https://inter.example.org/%41",
+    "https://inter.example.org/%7E",
+    "https://inter.example.org/%2F",
+    "https://inter.example.org/%2",
+    "https://inter.example.org/a#b",
+    "https://Inter.example.org/a",
+    "https://inter.example.org./a",
+    "https://inter.example.org:443/a",
+    "https://inter.example.org:8443/a",
+    "https://u@inter.example.org/a",
+    "http://127.0.0.1/a",
+    "https://xn--bcher-kva.example/a",
+    "https://a-.example/a",
+    "https://inter.example.org/a b",
+    "https://inter.example.org/a'b(c)*;=@!$&+,:",
+]
+
+
+def _random_urls(count: int) -> list[str]:
+    import random
+
+    rng = random.Random(7)
+    pieces = ["a", "/", ".", "..", "%41", "%ce%b1", "%CE%B1", "%2F", "?", "&", "=", "~", "-", "α"]
+    hosts = [
+        "https://h.org",
+        "http://h.org",
+        "https://H.org",
+        "https://h.org:443",
+        "https://h.org:81",
+    ]
+    return [
+        rng.choice(hosts) + "/" + "".join(rng.choices(pieces, k=rng.randint(0, 8)))
+        for _ in range(count)
+    ]
+
+
+@pytest.mark.parametrize("url", _CANONICAL_CASES + _random_urls(300))
+def test_canonical_shortcut_never_changes_normalize(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`is_canonical` is only a shortcut: normalize gives the same with or without it."""
+    from linkcheck import urls
+
+    fast = urls.normalize.__wrapped__(url)  # type: ignore[attr-defined]
+    shortcut = urls.is_canonical(url)
+    monkeypatch.setattr(urls, "is_canonical", lambda _url: False)
+    slow = urls.normalize.__wrapped__(url)  # type: ignore[attr-defined]
+    assert fast == slow
+    if shortcut:
+        assert slow == url

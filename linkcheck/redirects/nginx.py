@@ -17,16 +17,16 @@ is refused: it becomes an R307 finding and is left out of the file.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from linkcheck import __version__
 from linkcheck.config import Config, Rule
 from linkcheck.findings import Finding, make_finding
+from linkcheck.redirects.validate import validate
 from linkcheck.urls import UrlError, decoded_path, host_of, normalize
 
 __all__ = [
@@ -448,15 +448,18 @@ def rejected_rules(config: Config, findings: Iterable[Finding]) -> frozenset[int
     return frozenset(r.index for r in config.rules if r.position.file_line in lines)
 
 
+def validated_export(config: Config) -> tuple[list[Finding], NginxExport]:
+    """The validator's findings plus an R307 for every remaining rule the export refuses,
+    and the export of what is left: what `check`, `nginx` and `export` report before anything
+    is checked live or written."""
+    findings = validate(config)
+    export = build_nginx(config, exclude=rejected_rules(config, findings))
+    return findings + refusal_findings(config, export.refused), export
+
+
 def static_findings(config: Config) -> list[Finding]:
-    """The validator's findings (engineer C's `validate`), or the loader's R300 problems
-    where the validator is not installed."""
-    try:
-        module = importlib.import_module("linkcheck.redirects.validate")
-    except ImportError:
-        return list(config.problems)
-    validate: Callable[[Config], list[Finding]] = module.validate
-    return list(validate(config))
+    """The findings of `validated_export` alone."""
+    return validated_export(config)[0]
 
 
 def nginx_problems(config: Config) -> list[Finding]:
