@@ -437,10 +437,12 @@ def decode_body(data: bytes, header_charset: str | None) -> tuple[str, str]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(name, "replace"), name
-    for declared in (header_charset, _meta_charset(data)):
+    codec = _codec(header_charset) if header_charset else None
+    if codec is None:  # only then is the <meta> worth a search through the first 4 KB
+        declared = _meta_charset(data)
         codec = _codec(declared) if declared else None
-        if codec is not None:
-            return data.decode(codec, "replace"), codec
+    if codec is not None:
+        return data.decode(codec, "replace"), codec
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
