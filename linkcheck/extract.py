@@ -141,8 +141,14 @@ def _absolute(reference: str, base: str, origin: str = "") -> tuple[str, str] | 
     the base it depends on (`urls.join_key`): most links cost one dictionary lookup. On a
     miss, plain ASCII references that are root-relative, fragment-only or absolute are
     joined by concatenation (`origin` is the base's origin) and go through the (cached)
-    `normalize`; the rest through `urls.resolve`.
+    `normalize`; the rest through `urls.resolve`. A printable ASCII `#fragment` is split off
+    first, so `page#a`, `page#b` and `page` share one cache entry.
     """
+    reference = reference.strip()
+    head, sep, fragment = reference.partition("#")
+    if sep and head and fragment.isascii() and fragment.isprintable():
+        target = _absolute_cached(head, join_key(head, base), origin)
+        return None if target is None else (target[0], unquote(fragment))
     return _absolute_cached(reference, join_key(reference, base), origin)
 
 
