@@ -26,7 +26,7 @@ from linkcheck.urls import (
     split_fragment,
 )
 
-__all__ = ["DIGEST_WORDS", "extract", "extract_ids"]
+__all__ = ["DIGEST_WORDS", "extract", "extract_ids", "selector_problem"]
 
 DIGEST_WORDS = 2000
 """Words of main text kept for similarity (title/text comparison with legacy pages)."""
@@ -194,6 +194,17 @@ def _base(tree: LexborHTMLParser, url: str) -> str:
     except (UrlError, ValueError):
         return url
     return base if is_http(base) else url
+
+
+def selector_problem(selector: str) -> str | None:
+    """Why the HTML parser cannot use `selector` (config validation), or None if it can."""
+    if not selector.strip():
+        return "empty CSS selector"
+    try:
+        LexborHTMLParser("<p></p>").css(selector)
+    except Exception:  # selectolax raises its own error type for any unparsable selector
+        return f"not a CSS selector the HTML parser understands: {selector[:80]!r}"
+    return None
 
 
 def _notice_node(tree: LexborHTMLParser, selector: str) -> LexborNode | None:

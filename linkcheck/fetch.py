@@ -21,6 +21,7 @@ keeps the configured URLs, so reports read like production.
 from __future__ import annotations
 
 import asyncio
+import base64
 import codecs
 import email.utils
 import random
@@ -35,7 +36,7 @@ from yarl import URL
 
 from linkcheck.config import Settings
 from linkcheck.model import Hop, Response
-from linkcheck.urls import UrlError, is_http, resolve
+from linkcheck.urls import UrlError, is_http, origin_of, resolve
 
 __all__ = ["Fetcher", "decode_body"]
 
@@ -296,6 +297,18 @@ class Fetcher:
             elapsed=time.monotonic() - started,
         )
 
+    def _auth(self, url: str) -> dict[str, str] | None:
+        """The Authorization header for the configured credentials of `url`'s exact origin
+        (scheme, host, port), if any; a URL carrying its own `user:password@` keeps those."""
+        credentials = self.settings.credentials
+        if not credentials or "@" in url.split("/", 3)[2]:
+            return None
+        pair = credentials.get(origin_of(url))
+        if pair is None:
+            return None
+        token = base64.b64encode(f"{pair[0]}:{pair[1]}".encode()).decode("ascii")
+        return {"Authorization": f"Basic {token}"}
+
     def _limiter(self, host: str) -> _HostLimiter:
         limiter = self._hosts.get(host)
         if limiter is None:
@@ -330,7 +343,7 @@ class Fetcher:
         try:
             async with asyncio.timeout(self.settings.timeout):
                 async with self._session.request(
-                    method, URL(url, encoded=True), allow_redirects=False
+                    method, URL(url, encoded=True), allow_redirects=False, headers=self._auth(url)
                 ) as resp:
                     answer.status = resp.status
                     answer.content_type = resp.content_type

@@ -32,6 +32,7 @@ __all__ = [
     "origin_of",
     "path_of",
     "resolve",
+    "split_credentials",
     "split_fragment",
 ]
 
@@ -250,6 +251,21 @@ def split_fragment(url: str) -> tuple[str, str]:
     if not sep:
         return url, ""
     return head, unquote(fragment)
+
+
+def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """A normalised URL without its `user:password@`, and the (decoded) pair if it had one.
+
+    Credentials written into a configured URL are kept apart from it, so that no URL built
+    from it (links, reports) carries them and only their own origin is ever sent them.
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    user = unquote(parts.username or "")
+    password = unquote(parts.password or "")
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=netloc)), (user, password)
 
 
 def is_http(url: str) -> bool:
