@@ -16,20 +16,31 @@
     return node;
   }
 
+  // A URL as a webmaster reads and types it: %CE%B8... back to Greek letters. Kept encoded
+  // when decoding fails or would show invisible or direction-changing characters (spoofing).
+  var HIDDEN = /[\u0000-\u0020\u007f-\u00a0\u00ad\u115f\u1160\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0]/;
+  function readable(url) {
+    var value = str(url);
+    try {
+      var shown = decodeURI(value);
+      return HIDDEN.test(shown) && !HIDDEN.test(value) ? value : shown;
+    } catch (e) { return value; }
+  }
+
+  // A link whose text is the readable URL and whose href the real (encoded) one.
   function link(url, label) {
     var value = str(url);
+    if (label === undefined) { label = readable(value); }
     if (HTTP.test(value)) {
-      var a = el("a", null, label === undefined ? value : label);
+      var a = el("a", null, label);
+      if (label !== value) { a.title = value; }
       a.href = value;
       a.rel = "noopener noreferrer nofollow";
       a.target = "_blank";
       return a;
     }
-    return el("span", "nolink", label === undefined ? value : label);
+    return el("span", "nolink", label);
   }
-
-  // A URL as a webmaster reads and types it: %CE%B8... back to Greek letters (search only).
-  function readable(url) { try { return decodeURI(str(url)); } catch (e) { return str(url); } }
 
   function fmt(n) { return typeof n === "number" ? n.toLocaleString("en") : str(n); }
 
@@ -344,7 +355,7 @@
     var match = function (r) {
       if ($("p-broken").checked && r[5]) { return false; }
       var q = $("p-search").value.trim().toLowerCase();
-      return !q || (r[0] + " " + r[1] + " " + r[2]).toLowerCase().indexOf(q) >= 0;
+      return !q || (r[0] + " " + r[1] + " " + r[2] + " " + readable(r[1]) + " " + readable(r[2])).toLowerCase().indexOf(q) >= 0;
     };
     tables.pairs = new Table($("pairs"), {
       rows: rows, match: match, empty: "No pairs (no site pairs upgraded pages, or none matched).",
