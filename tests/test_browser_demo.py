@@ -232,3 +232,42 @@ def test_greek_urls_read_as_letters_and_link_to_the_encoded_address(
     assert any(GREEK.search(text) and "%CE" in href for text, href in pairs)
     assert events.errors == []
     page.context.close()
+
+
+def _hop_links(page: Any, section: str) -> list[tuple[str, str]]:
+    return [
+        tuple(x)
+        for x in page.eval_on_selector_all(
+            f"#{section} tr.detail li a",
+            "links => links.map(a => [a.getAttribute('href'), a.closest('li').textContent])",
+        )
+    ]
+
+
+def test_hops_are_text_with_each_url_its_own_link(
+    browser: Any, demo: Path, report: dict[str, Any]
+) -> None:
+    """`A --[302]--> B` is two links and the status between them, never one bogus href."""
+    page, events = open_report(browser, demo / "index.html")
+    page.click("button[data-tab=findings]")
+    page.fill("#f-search", "L204")
+    finding = next(f for f in report["findings"] if f["code"] == "L204")
+    _wait_count(page, 1)
+    page.locator("#findings tbody tr.row").first.click()
+    source, status, target = finding["details"]["hops"][0].split(" ")
+    hrefs = [href for href, _ in _hop_links(page, "findings")]
+    assert hrefs == [source, target]
+    text = _hop_links(page, "findings")[0][1]
+    assert text == f"{display(source)} ({status[3:-4]}) → {display(target)}"
+
+    page.click("button[data-tab=redirects]")
+    rule = next(i for i, r in enumerate(report["redirects"]) if r["live"] and r["live"]["hops"])
+    hops = report["redirects"][rule]["live"]["hops"]
+    row = page.locator("#redirects tbody tr.row").nth(rule)
+    row.click()
+    hrefs = [href for href, _ in _hop_links(page, "redirects")]
+    assert hrefs == [u for h in hops for u in (h.split(" ")[0], h.split(" ")[-1])]
+    all_hrefs = page.eval_on_selector_all("a", "links => links.map(a => a.getAttribute('href'))")
+    assert not any("--[" in h or " " in h for h in all_hrefs)
+    assert events.errors == []
+    page.context.close()

@@ -240,11 +240,25 @@
     return wrap;
   }
 
-  function kvValue(value) {
-    if (typeof value === "string") { return link(value); }
+  // A hop as recorded ("A --[302]--> B"): text, with each URL its own link.
+  var HOP = /^(\S+) --\[([^\]]*)\]--> (\S+)$/;
+  function hop(text) {
+    var value = str(text);
+    var m = HOP.exec(value);
+    if (!m) { return HTTP.test(value) && !/\s/.test(value) ? link(value) : el("span", null, value); }
+    var span = el("span", "hop");
+    span.appendChild(link(m[1]));
+    span.appendChild(el("span", "arrow", " (" + m[2] + ") → "));
+    span.appendChild(link(m[3]));
+    return span;
+  }
+
+  function kvValue(value, key) {
+    var item = key === "hops" ? hop : link;
+    if (typeof value === "string") { return item(value); }
     if (Array.isArray(value) && value.every(function (v) { return typeof v === "string"; })) {
-      var ul = el("ul");
-      value.slice(0, 100).forEach(function (v) { var li = el("li"); li.appendChild(link(v)); ul.appendChild(li); });
+      var ul = el(key === "hops" ? "ol" : "ul");
+      value.slice(0, 100).forEach(function (v) { var li = el("li"); li.appendChild(item(v)); ul.appendChild(li); });
       if (value.length > 100) { ul.appendChild(el("li", "sub", "… " + (value.length - 100) + " more")); }
       return ul;
     }
@@ -274,7 +288,7 @@
     }
     Object.keys(details).forEach(function (key) {
       if (key === "accepted" || key === "accept_expired") { return; }
-      add(key === "sources" ? "referring pages" : key, kvValue(details[key]));
+      add(key === "sources" ? "referring pages" : key, kvValue(details[key], key));
     });
     box.appendChild(kv);
     return box;
@@ -394,7 +408,7 @@
         var box = el("div");
         box.appendChild(el("p", "explain", "Hops the server answered, in order:"));
         var ul = el("ol");
-        (r[7] || []).forEach(function (h) { var li = el("li"); li.appendChild(link(h)); ul.appendChild(li); });
+        (r[7] || []).forEach(function (h) { var li = el("li"); li.appendChild(hop(h)); ul.appendChild(li); });
         if (!r[7] || !r[7].length) { ul.appendChild(el("li", "sub", "none recorded")); }
         box.appendChild(ul);
         return box;
