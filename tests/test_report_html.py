@@ -12,7 +12,7 @@ import pytest
 from support.reports import XSS_TITLE, XSS_URL, sample_report
 
 from linkcheck.findings import make_finding
-from linkcheck.report import RunSummary
+from linkcheck.report import LiveRedirect, RedirectRecord, RunSummary
 from linkcheck.report.html import embed_json, render_html
 
 
@@ -119,3 +119,30 @@ def test_the_site_overview_counts_pairs_and_coverage(html: str) -> None:
 
 def test_a_partial_run_is_marked() -> None:
     assert 'id="partial"' in render_html(sample_report(partial=True))
+
+
+def test_the_sites_redirect_counts_add_up_to_the_header() -> None:
+    """Relative and legacy-host sources count for their site; the rest in an "other" row."""
+
+    def rule(source: str, healthy: bool) -> RedirectRecord:
+        live = LiveRedirect(301, None, (), 200 if healthy else 404)
+        return RedirectRecord(source, None, 301, 1, "r.yaml", True, live, healthy)
+
+    redirects = (
+        rule("/en/News/a.html", True),
+        rule("https://old.example.org/fr/News/b.html", True),
+        rule("https://old.example.org/fr/News/c.html", False),
+        rule("https://elsewhere.example.com/d", False),
+        RedirectRecord("/bad path", None, 310, 30, "r.yaml", False),
+    )
+    html = render_html(sample_report(redirects=redirects, findings=()))
+    header = re.search(r"<dt>redirects</dt><dd>(\d+) healthy · (\d+) broken", html)
+    assert header is not None and header.groups() == ("2", "2")
+    overview = html.split('id="sites"')[1].split("</table>")[0]
+    rows = re.findall(
+        r"<b>(\w+)</b>.*?</td>(?:\s*<td[^>]*>.*?</td>){4}"
+        r"\s*<td class=\"num\">(\d+) / <span[^>]*>(\d+)</span>",
+        overview,
+        re.S,
+    )
+    assert rows == [("en", "1", "0"), ("fr", "1", "1"), ("other", "0", "1")]

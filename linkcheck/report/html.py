@@ -161,13 +161,11 @@ def _site_rows(report: Report, index: SiteIndex, sites_of: Sequence[str]) -> lis
     live: dict[str, Counter[str]] = {}
     for record in report.redirects:
         if record.healthy is not None:
-            counter = live.setdefault(index.site_of_url(record.source), Counter())
+            counter = live.setdefault(index.site_of_redirect(record), Counter())
             counter["healthy" if record.healthy else "broken"] += 1
     rows = []
     for summary in report.sites:
         checked = live.get(summary.name, Counter())
-        redirects_ok = summary.healthy_redirects or checked["healthy"]
-        redirects_total = summary.redirects or (checked["healthy"] + checked["broken"])
         rows.append(
             {
                 "name": summary.name,
@@ -178,15 +176,15 @@ def _site_rows(report: Report, index: SiteIndex, sites_of: Sequence[str]) -> lis
                 "healthy_pairs": summary.healthy_pairs,
                 "broken_pairs": summary.broken_pairs or (summary.upgraded - summary.healthy_pairs),
                 "coverage": summary.coverage,
-                "redirects_ok": redirects_ok,
-                "redirects_broken": redirects_total - redirects_ok,
+                "redirects_ok": checked["healthy"],
+                "redirects_broken": checked["broken"],
                 "errors": severity_by_site.get(summary.name, Counter())["error"],
                 "warnings": severity_by_site.get(summary.name, Counter())["warning"],
                 **_top_codes(by_site.get(summary.name, Counter())),
             }
         )
-    others = by_site.get("")
-    if others:
+    others = by_site.get("", Counter())
+    if others or "" in live:  # findings or rules of no site: the rows add up to the header
         rows.append(
             {
                 "name": "",
