@@ -146,3 +146,25 @@ def test_the_sites_redirect_counts_add_up_to_the_header() -> None:
         re.S,
     )
     assert rows == [("en", "1", "0"), ("fr", "1", "1"), ("other", "0", "1")]
+
+
+def test_a_single_run_draws_one_slim_bar_and_says_so() -> None:
+    """Not a full-width slab with the same date at both ends."""
+    html = render_html(sample_report(history=(RunSummary("2026-11-27T00:00:00", 6, 5, 0),)))
+    chart = html.split("Errors and warnings per run")[1].split("</figure>")[0]
+    widths = {
+        float(w)
+        for w in re.findall(r'<rect class="[ew]" x="[\d.]+" y="\d+" width="([\d.]+)"', chart)
+    }
+    assert widths and max(widths) <= 40
+    assert chart.count("2026-11-27") == 2  # the tooltip and one date under the bar
+    assert "One run so far: 6 errors, 5 warnings" in chart
+    assert ">11</text>" in chart  # the scale: the top value
+
+
+def test_several_runs_show_first_and_last_date_and_no_single_run_note() -> None:
+    history = tuple(RunSummary(f"2026-11-{d:02d}T00:00:00", d, 1, 0) for d in range(1, 21))
+    chart = render_html(sample_report(history=history)).split("Errors and warnings per run")[1]
+    chart = chart.split("</figure>")[0]
+    assert ">2026-11-01</text>" in chart and ">2026-11-20</text>" in chart
+    assert "One run so far" not in chart

@@ -274,10 +274,17 @@ def _vbars(items: Sequence[tuple[str, int]], width: int = 320, height: int = 140
     return {"bars": bars, "width": width, "height": height, "base": plot}
 
 
+TREND_BAR = 36
+"""Widest bar of the trend chart (px): one or two runs draw slim bars, not wide slabs."""
+
+
 def _trend(history: Sequence[RunSummary], width: int = 320, height: int = 140) -> dict[str, Any]:
+    """Stacked bars of errors and warnings per run, a scale (the top value) at the left."""
     runs = list(history)
     top = max((r.errors + r.warnings for r in runs), default=0) or 1
-    slot = width / max(1, len(runs))
+    x0 = 28  # room for the scale
+    slot = (width - x0) / max(1, len(runs))
+    bar = max(1.0, min(float(TREND_BAR), round(slot - 2, 1)))
     plot = height - 20
     bars = []
     for i, run in enumerate(runs):
@@ -285,8 +292,8 @@ def _trend(history: Sequence[RunSummary], width: int = 320, height: int = 140) -
         hw = round(plot * run.warnings / top)
         bars.append(
             {
-                "x": round(i * slot + 1, 1),
-                "w": max(1.0, round(slot - 2, 1)),
+                "x": round(x0 + i * slot + (slot - bar) / 2, 1),
+                "w": bar,
                 "ye": plot - he,
                 "he": he,
                 "yw": plot - he - hw,
@@ -301,8 +308,11 @@ def _trend(history: Sequence[RunSummary], width: int = 320, height: int = 140) -
         "width": width,
         "height": height,
         "base": plot,
+        "x0": x0,
+        "top": top,
         "first": first,
-        "last": last,
+        "last": last if last != first else "",
+        "single": runs[0] if len(runs) == 1 else None,
     }
 
 
