@@ -271,3 +271,23 @@ def test_hops_are_text_with_each_url_its_own_link(
     assert not any("--[" in h or " " in h for h in all_hrefs)
     assert events.errors == []
     page.context.close()
+
+
+def test_url_column_is_wide_and_urls_wrap_at_slashes(browser: Any, demo: Path) -> None:
+    """URLs get room and wrap between path segments, not in the middle of a word."""
+    page, events = open_report(browser, demo / "index.html")
+    page.click("button[data-tab=findings]")
+    widths = page.eval_on_selector_all(
+        "#findings tbody tr.row:first-child td",
+        "cells => cells.map(c => [c.className, c.getBoundingClientRect().width])",
+    )
+    width = dict((cls or str(i), w) for i, (cls, w) in enumerate(widths))
+    assert width["url"] >= 300 and width["url"] >= 0.45 * width["msg"]
+    shapes = page.eval_on_selector_all(
+        "#findings td.url a",
+        "links => links.map(a => [a.textContent, a.innerHTML.split('<wbr>').length - 1])",
+    )
+    for text, breaks in shapes:
+        assert breaks == text.count("/") - 2  # after each path "/", none inside "//"
+    assert events.errors == []
+    page.context.close()

@@ -27,19 +27,34 @@
     } catch (e) { return value; }
   }
 
+  // Text that may wrap after each "/" of a path (a <wbr> there) rather than mid-word;
+  // never inside "http://".
+  function wrapAtSlashes(node, text) {
+    var parts = str(text).split("/");
+    parts.forEach(function (part, i) {
+      if (i > 0) {
+        node.appendChild(document.createTextNode("/"));
+        var prev = parts[i - 1];
+        if (prev && prev.charAt(prev.length - 1) !== ":") { node.appendChild(el("wbr")); }
+      }
+      if (part) { node.appendChild(document.createTextNode(part)); }
+    });
+    return node;
+  }
+
   // A link whose text is the readable URL and whose href the real (encoded) one.
   function link(url, label) {
     var value = str(url);
     if (label === undefined) { label = readable(value); }
     if (HTTP.test(value)) {
-      var a = el("a", null, label);
+      var a = wrapAtSlashes(el("a"), label);
       if (label !== value) { a.title = value; }
       a.href = value;
       a.rel = "noopener noreferrer nofollow";
       a.target = "_blank";
       return a;
     }
-    return el("span", "nolink", label);
+    return wrapAtSlashes(el("span", "nolink"), label);
   }
 
   function fmt(n) { return typeof n === "number" ? n.toLocaleString("en") : str(n); }
@@ -299,7 +314,7 @@
     { label: "code", value: function (r) { return r[1]; }, cell: codeCell },
     { label: "site", value: function (r) { return r[2]; }, cell: function (r) { return r[2] || "—"; } },
     { label: "URL", cls: "url", value: function (r) { return r[3]; }, cell: function (r) { return link(r[3]); } },
-    { label: "message", value: function (r) { return r[4]; }, cell: function (r) { return r[4]; } },
+    { label: "message", cls: "msg", value: function (r) { return r[4]; }, cell: function (r) { return r[4]; } },
     { label: "found at", cls: "src", value: function (r) { return r[5]; }, cell: sourceCell }
   ];
 
