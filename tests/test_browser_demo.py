@@ -73,9 +73,9 @@ def _expected(report: dict[str, Any], severity: str = "", term: str = "") -> lis
     severity, and every word of the search in what the row shows (URLs as read, decoded)."""
 
     def text(finding: dict[str, Any]) -> str:
-        sources = finding.get("details", {}).get("sources", [])
+        details = finding.get("details", {})
         parts = [finding["code"], finding["url"], finding["message"], finding.get("source") or ""]
-        parts += sources
+        parts += [details.get("legacy") or "", *details.get("sources", [])]
         return " ".join(parts + [display(p) for p in parts]).lower()
 
     return sorted(
@@ -289,5 +289,29 @@ def test_url_column_is_wide_and_urls_wrap_at_slashes(browser: Any, demo: Path) -
     )
     for text, breaks in shapes:
         assert breaks == text.count("/") - 2  # after each path "/", none inside "//"
+    assert events.errors == []
+    page.context.close()
+
+
+def test_pairing_findings_show_their_legacy_page_where_a_source_would_be(
+    browser: Any, demo: Path, report: dict[str, Any]
+) -> None:
+    page, events = open_report(browser, demo / "index.html")
+    page.click("button[data-tab=findings]")
+    cells = page.eval_on_selector_all(
+        "#findings tbody tr.row",
+        "rows => rows.map(r => [r.children[3].querySelector('a').getAttribute('href'),"
+        " r.children[5].textContent, (r.children[5].querySelector('a') || {}).href || null])",
+    )
+    by_url = {url: (text, href) for url, text, href in cells}
+    pairing = [f for f in report["findings"] if f["code"] in {"L200", "L201", "L202", "L204"}]
+    assert {f["code"] for f in pairing} == {"L200", "L201", "L202", "L204"}
+    for finding in pairing:
+        text, href = by_url[finding["url"]]
+        legacy = finding["details"]["legacy"]
+        if legacy:
+            assert href == legacy and text == f"legacy page {display(legacy)}"
+        else:
+            assert href is None and text == "legacy page none found"
     assert events.errors == []
     page.context.close()

@@ -249,6 +249,10 @@
     var wrap = el("span");
     var details = row[6] || {};
     if (row[5]) { wrap.appendChild(link(row[5])); }
+    else if ("legacy" in details) {  // a pairing finding: the page is known by its legacy counterpart
+      wrap.appendChild(el("span", "sub", "legacy page "));
+      wrap.appendChild(details.legacy ? link(details.legacy) : el("span", "sub", "none found"));
+    }
     var sources = Array.isArray(details.sources) ? details.sources : [];
     var more = sources.filter(function (s) { return s !== row[5]; }).length;
     if (more > 0) { wrap.appendChild(el("span", "sub", " +" + more + " more")); }
@@ -325,7 +329,7 @@
     if (h === undefined) {
       var r = F[i];
       var d = r[6] || {};
-      var urls = [r[3], r[5]].concat(Array.isArray(d.sources) ? d.sources : []);
+      var urls = [r[3], r[5], str(d.legacy)].concat(Array.isArray(d.sources) ? d.sources : []);
       h = hay[i] = (r[1] + " " + r[2] + " " + r[4] + " " + urls.join(" ") + " " + urls.map(readable).join(" ")).toLowerCase();
     }
     return h;
