@@ -315,3 +315,30 @@ def test_pairing_findings_show_their_legacy_page_where_a_source_would_be(
             assert href is None and text == "legacy page none found"
     assert events.errors == []
     page.context.close()
+
+
+def test_detail_labels_are_words_and_rules_show_their_file_name(
+    browser: Any, demo: Path, report: dict[str, Any]
+) -> None:
+    page, events = open_report(browser, demo / "index.html")
+    page.click("button[data-tab=findings]")
+    page.fill("#f-search", "L201")
+    _wait_count(page, 1)
+    page.locator("#findings tbody tr.row").first.click()
+    labels = page.eval_on_selector_all(
+        "#findings tr.detail dt", "dts => dts.map(d => d.textContent)"
+    )
+    assert "final URL" in labels and "error kind" in labels
+    assert not any("_" in label for label in labels)
+
+    page.click("button[data-tab=redirects]")
+    rules = page.eval_on_selector_all(
+        "#redirects tbody tr.row td:first-child span",
+        "spans => spans.map(s => [s.textContent, s.title])",
+    )
+    assert [tuple(r) for r in rules] == [
+        (f"{Path(r['file']).name}:{r['line']}", f"{r['file']}:{r['line']}")
+        for r in report["redirects"]
+    ]
+    assert events.errors == []
+    page.context.close()

@@ -13,7 +13,7 @@ from support.reports import XSS_TITLE, XSS_URL, sample_report
 
 from linkcheck.findings import make_finding
 from linkcheck.report import LiveRedirect, RedirectRecord, RunSummary
-from linkcheck.report.html import embed_json, render_html
+from linkcheck.report.html import _duration, embed_json, render_html
 
 
 def _data(html: str) -> dict[str, object]:
@@ -168,3 +168,26 @@ def test_several_runs_show_first_and_last_date_and_no_single_run_note() -> None:
     chart = chart.split("</figure>")[0]
     assert ">2026-11-01</text>" in chart and ">2026-11-20</text>" in chart
     assert "One run so far" not in chart
+
+
+@pytest.mark.parametrize(
+    ("started", "finished", "stats", "shown"),
+    [
+        (
+            "2026-11-27T00:00:00+00:00",
+            "2026-11-27T00:00:00+00:00",
+            {"crawl_seconds": 0.42},
+            "under 1 s (crawl 0.42 s)",
+        ),
+        ("2026-11-27T00:00:00+00:00", "2026-11-27T00:00:00+00:00", {}, "under 1 s"),
+        ("2026-11-27T00:00:00.100+00:00", "2026-11-27T00:00:00.500+00:00", {}, "0.4 s"),
+        ("2026-11-27T00:00:00+00:00", "2026-11-27T00:00:03+00:00", {}, "3 s"),
+        ("2026-11-27T00:00:00+00:00", "2026-11-27T00:02:05+00:00", {}, "2 min 05 s"),
+        ("2026-11-27T00:00:00+00:00", "2026-11-27T01:02:05+00:00", {}, "1 h 02 min"),
+        ("2026-11-27T00:00:00+00:00", "garbage", {}, ""),
+    ],
+)
+def test_duration_is_readable_even_under_a_second(
+    started: str, finished: str, stats: dict[str, float], shown: str
+) -> None:
+    assert _duration(sample_report(started=started, finished=finished, stats=stats)) == shown

@@ -85,9 +85,18 @@ def _duration(report: Report) -> str:
     if start is None or end is None:
         return ""
     try:
-        seconds = max(0, int((end - start).total_seconds()))
+        elapsed = max(0.0, (end - start).total_seconds())
     except TypeError:  # one aware, one naive
         return ""
+    if elapsed < 10:  # a short run: "0.4 s" or "under 1 s", never "0 s"
+        if start.microsecond or end.microsecond:
+            return f"{elapsed:.1f} s"
+        if elapsed < 1:  # whole-second timestamps: the crawl's own clock tells more
+            crawl = report.stats.get("crawl_seconds")
+            if isinstance(crawl, int | float) and 0 < crawl < 1:
+                return f"under 1 s (crawl {crawl:.2f} s)"
+            return "under 1 s"
+    seconds = int(elapsed)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

@@ -284,6 +284,13 @@
     return el("span", null, JSON.stringify(value));
   }
 
+  // A details key as words: final_url -> "final URL", error_kind -> "error kind".
+  var LABELS = { sources: "referring pages" };
+  function label(key) {
+    if (LABELS[key]) { return LABELS[key]; }
+    return str(key).split("_").map(function (w) { return /^(url|urls|http|id)$/i.test(w) ? w.toUpperCase() : w; }).join(" ");
+  }
+
   function findingDetail(row) {
     var box = el("div");
     var entry = CAT[row[1]];
@@ -307,7 +314,7 @@
     }
     Object.keys(details).forEach(function (key) {
       if (key === "accepted" || key === "accept_expired") { return; }
-      add(key === "sources" ? "referring pages" : key, kvValue(details[key], key));
+      add(label(key), kvValue(details[key], key));
     });
     box.appendChild(kv);
     return box;
@@ -433,7 +440,11 @@
         return box;
       },
       columns: [
-        { label: "rule", value: function (r) { return r[0]; }, cell: function (r) { return r[0]; } },
+        { label: "rule", value: function (r) { return r[0]; }, cell: function (r) {
+          var span = el("span", "rule", str(r[0]).split(/[\\/]/).pop());  // file name:line
+          span.title = str(r[0]);  // the full path
+          return span;
+        } },
         { label: "from", cls: "url", value: function (r) { return r[1]; }, cell: function (r) { return link(r[1]); } },
         { label: "declared target", cls: "url", value: function (r) { return r[2]; }, cell: function (r) { return r[2] ? link(r[2]) : "—"; } },
         { label: "declared", cls: "num", value: function (r) { return r[3]; }, cell: function (r) { return r[3]; } },
