@@ -288,7 +288,13 @@ class Fetcher:
         return await self._fetch(url, follow, method, read_body, raw)
 
     async def _fetch(
-        self, url: str, follow: bool, method: str, read_body: bool, raw: bool
+        self,
+        url: str,
+        follow: bool,
+        method: str,
+        read_body: bool,
+        raw: bool,
+        robots: bool = True,
     ) -> Response:
         started = time.monotonic()
         if not is_http(url):
@@ -299,7 +305,7 @@ class Fetcher:
         seen = {url}
         current = url
         while True:
-            refusal = await self._robots_refusal(current)
+            refusal = await self._robots_refusal(current) if robots else None
             if refusal is not None:
                 return self._failed(url, current, hops, started, refusal, "robots")
             conditional = None
@@ -417,7 +423,9 @@ class Fetcher:
 
     async def _load_robots(self, robots_url: str) -> Response:
         """Fetch a robots.txt (redirects followed, raw bytes) and apply its crawl delay."""
-        response = await self._fetch(robots_url, True, "GET", True, True)
+        # robots.txt itself is never subject to robots.txt, even through its redirects
+        # (asking would wait on the lock this very fetch holds).
+        response = await self._fetch(robots_url, True, "GET", True, True, robots=False)
         if response.body is not None and response.text is None:
             text = response.body[: 512 * 1024].decode("utf-8", "replace")
             response = Response(

@@ -198,3 +198,35 @@ async def test_the_whole_check_reports_each_fault_once(tmp_path: Path) -> None:
     for path, expected in EXPECTED.items():
         assert codes.get(server.url(path), set()) == expected, path
     assert codes[server.url("/page/1")] == {"C106"}
+
+
+async def test_robots_txt_redirecting_within_its_host_does_not_deadlock(tmp_path: Path) -> None:
+    """/robots.txt → /robots-live (same origin): followed without asking robots.txt again."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    async def handler(request: web.Request) -> web.Response:
+        if request.path == "/robots.txt":
+            raise web.HTTPFound("/robots-live")
+        if request.path == "/robots-live":
+            return web.Response(text="User-agent: *\nDisallow: /private/\n")
+        return web.Response(text="<p>ok</p>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handler)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with Fetcher(load_config_text(tmp_path).settings, robots=True) as fetcher:
+            ok = await fetcher.fetch(str(server.make_url("/public")))
+            refused = await fetcher.fetch(str(server.make_url("/private/x")))
+    finally:
+        await server.close()
+    assert ok.status == 200
+    assert refused.error_kind == "robots"
+
+
+def load_config_text(tmp_path: Path) -> Config:
+    path = tmp_path / "plain.yaml"
+    path.write_text("version: 1\nsettings: {retries: 0, timeout: 5}\nsites: {}\n", encoding="utf-8")
+    return load_config(path)
