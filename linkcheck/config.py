@@ -118,6 +118,8 @@ class Settings:
     check_external: bool = False
     ignore: frozenset[str] = frozenset()
     exclude: tuple[re.Pattern[str], ...] = ()
+    include: tuple[re.Pattern[str], ...] = ()
+    """When set, only URLs one of these matches are crawled or checked (seeds always are)."""
     accept: tuple[Accept, ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=lambda: MappingProxyType({}))
     retry_backoff: float = 0.5
@@ -444,7 +446,7 @@ def _set(
 _SETTINGS_KEYS = (
     "concurrency", "per_host", "rate", "timeout", "retries", "max_pages", "max_depth",
     "max_hops", "max_bytes", "max_time", "user_agent", "check_external", "ignore", "exclude",
-    "accept", "severity", "max_per_pattern",
+    "accept", "severity", "max_per_pattern", "include",
 )  # fmt: skip
 
 
@@ -475,7 +477,7 @@ def _settings(reader: _Reader, node: yaml.Node | None) -> Settings:
                 else:
                     codes.append(code)
             values[key] = frozenset(codes)
-        elif key == "exclude":
+        elif key in ("exclude", "include"):
             patterns = []
             for _text, item in reader.strings(value, what):
                 compiled = reader.regex(item, f"item of {what}")
