@@ -289,9 +289,9 @@ class _Crawler:
 
     def _admit(self, url: str, depth: int, source: str | None = None) -> bool:
         """Decide a new URL's fate: crawl, check, exclude or ignore. False when ignored."""
-        include = self.settings.include
+        include = self.settings.include_urls
         if include and not any(pattern.search(url) for pattern in include):
-            self.ignored.add(url)  # outside `settings.include`: out of scope, no finding
+            self.ignored.add(url)  # outside `settings.include_urls`: out of scope, no finding
             return False
         self.seen.add(url)
         pattern = self._excluded(url)

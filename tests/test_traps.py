@@ -63,7 +63,7 @@ def test_different_hosts_never_share_a_chain() -> None:
 
 
 async def test_include_patterns_narrow_the_crawl(tmp_path: Path) -> None:
-    """settings.include: URLs no pattern matches are neither fetched nor reported."""
+    """settings.include_urls: URLs no pattern matches are neither fetched nor reported."""
     from aiohttp import web
     from aiohttp.test_utils import TestServer
 
@@ -90,7 +90,7 @@ async def test_include_patterns_narrow_the_crawl(tmp_path: Path) -> None:
     try:
         cfg = tmp_path / "redirects.yaml"
         cfg.write_text(
-            "version: 1\nsettings: {retries: 0, rate: 1000, include: ['/en/news/']}\n"
+            "version: 1\nsettings: {retries: 0, rate: 1000, include_urls: ['/en/news/']}\n"
             f"sites:\n  en: {{new: '{server.make_url('/en/')}'}}\n",
             encoding="utf-8",
         )
