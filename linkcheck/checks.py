@@ -24,7 +24,9 @@ __all__ = ["RESULT_CHECKS", "TARGET_CHECKS", "link_findings"]
 TargetCheck = Callable[[str, LinkTarget, Response, CrawlResult], Finding | None]
 ResultCheck = Callable[[CrawlResult], Iterable[Finding]]
 
-UNREACHABLE_KINDS = frozenset({"timeout", "connect", "dns", "tls", "protocol", "network"})
+UNREACHABLE_KINDS = frozenset(
+    {"timeout", "connect", "dns", "tls", "protocol", "network", "internal"}
+)
 REDIRECT_FAILURES = frozenset({"loop", "too_many_redirects"})
 _IMPLICIT_FRAGMENTS = frozenset({"top"})
 

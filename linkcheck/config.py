@@ -18,7 +18,7 @@ import glob
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -27,8 +27,16 @@ from typing import Any, TypeVar
 import yaml
 
 from linkcheck.errors import ConfigError, ConfigSyntaxError
+from linkcheck.extract import selector_problem
 from linkcheck.findings import CATALOGUE, Finding, Severity, make_finding
-from linkcheck.urls import UrlError, is_canonical, is_http, normalize
+from linkcheck.urls import (
+    UrlError,
+    is_canonical,
+    is_http,
+    normalize,
+    origin_of,
+    split_credentials,
+)
 
 __all__ = [
     "MAX_CONFIG_BYTES",
@@ -123,10 +131,17 @@ class Settings:
     named apart from the top-level `include:` (files of the map)."""
     accept: tuple[Accept, ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=lambda: MappingProxyType({}))
+    credentials: Mapping[str, tuple[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    """Origin → (user, password), taken out of site URLs written `https://user:pw@host/`:
+    sent (HTTP Basic) to that exact origin only, never kept in a URL or a report."""
     retry_backoff: float = 0.5
     """First retry waits about this many seconds (doubling, with jitter)."""
     max_retry_wait: float = 30.0
     """Cap on any single wait between retries, Retry-After included."""
+
+
+TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
+"""A `{name}` or `{1}` field of `counterpart.pattern.legacy` (filled by pairing.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,13 +419,21 @@ class _Reader:
         if text is None:
             return None
         if not is_http(text):
-            self.problem(node, f"{what} must be an absolute http(s) URL, not {text!r}")
+            self.problem(node, f"{what} must be an absolute http(s) URL, not {_quoted(text)}")
             return None
         try:
             return normalize(text)
         except UrlError as exc:
             self.problem(node, f"{what}: {exc}")
             return None
+
+
+_SHOWN = 80
+"""Characters of a wrong value quoted in a message (a whole file must not end up in one)."""
+
+
+def _quoted(value: str) -> str:
+    return repr(value if len(value) <= _SHOWN else value[:_SHOWN] + "...")
 
 
 def _kind(node: yaml.Node) -> str:
@@ -420,12 +443,12 @@ def _kind(node: yaml.Node) -> str:
         return "a list"
     if node.tag.endswith(":null"):
         return "empty"
-    return f"{node.tag.rsplit(':', 1)[-1]} {node.value!r}"
+    return f"{node.tag.rsplit(':', 1)[-1]} {_quoted(node.value)}"
 
 
 def _describe(node: yaml.Node) -> str:
     if isinstance(node, yaml.ScalarNode):
-        return f"{node.value!r}" if node.value != "" else "empty"
+        return _quoted(node.value) if node.value != "" else "empty"
     return _kind(node)
 
 
@@ -570,6 +593,35 @@ def _sites(reader: _Reader, node: yaml.Node | None) -> tuple[Site, ...]:
     return tuple(sites)
 
 
+def _without_credentials(
+    sites: tuple[Site, ...],
+) -> tuple[tuple[Site, ...], dict[str, tuple[str, str]]]:
+    """The sites with any `user:password@` taken out of their URLs, and origin → credentials.
+
+    Kept in a URL, credentials would end up in every report and put the site's own links
+    (resolved without them) outside its crawl scope.
+    """
+    credentials: dict[str, tuple[str, str]] = {}
+
+    def clean(url: str) -> str:
+        bare, pair = split_credentials(url)
+        if pair is not None:
+            credentials.setdefault(origin_of(bare), pair)
+        return bare
+
+    out = []
+    for site in sites:
+        if "@" in "".join((site.new, site.legacy or "", *site.seeds)):
+            site = replace(
+                site,
+                new=clean(site.new),
+                legacy=clean(site.legacy) if site.legacy else None,
+                seeds=tuple(clean(seed) for seed in site.seeds),
+            )
+        out.append(site)
+    return tuple(out), credentials
+
+
 def _site(reader: _Reader, name: str, name_node: yaml.Node, node: yaml.Node) -> Site | None:
     values: dict[str, Any] = {}
     for key, key_node, value in reader.mapping(node, f"site {name!r}"):
@@ -601,7 +653,12 @@ def _counterpart(reader: _Reader, node: yaml.Node, what: str) -> Counterpart:
     values: dict[str, Any] = {}
     for key, key_node, value in reader.mapping(node, what):
         if key == "selector":
-            _set(reader, values, key, reader.string, value, f"{what}.selector")
+            selector = reader.string(value, f"{what}.selector")
+            problem = selector_problem(selector) if selector is not None else None
+            if problem is not None:
+                reader.problem(value, f"{what}.selector: {problem}")
+            elif selector is not None:
+                values[key] = selector
         elif key == "min_similarity":
             number = reader.number(value, f"{what}.min_similarity", low=0.0)
             if number is not None and number > 1:
@@ -630,6 +687,19 @@ def _legacy_pattern(reader: _Reader, node: yaml.Node, what: str) -> LegacyPatter
     if match is None or legacy is None:
         if not any(p.details.get("position", "").startswith(reader.file) for p in reader.problems):
             reader.problem(node, f"{what} needs both `match` and `legacy`")
+        return None
+    unknown = [
+        name
+        for name in TEMPLATE_FIELD.findall(legacy)
+        if not (name.isdigit() and int(name) <= match.groups) and name not in match.groupindex
+    ]
+    if unknown:
+        groups = ", ".join(match.groupindex) or "none named"
+        reader.problem(
+            node,
+            f"{what}.legacy uses {', '.join('{' + n + '}' for n in unknown)}, which "
+            f"{what}.match does not capture (groups: {groups})",
+        )
         return None
     return LegacyPattern(match, legacy)
 
@@ -1185,15 +1255,18 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     version = _version(name, sections.get("version"))
     defaults = _defaults(reader, sections.get("defaults"))
     settings = _settings(reader, sections.get("settings"))
-    sites = _sites(reader, sections.get("sites"))
+    sites, credentials = _without_credentials(_sites(reader, sections.get("sites")))
+    if credentials:
+        settings = replace(settings, credentials=MappingProxyType(credentials))
     rules = _RuleReader(defaults)
     if split is not None:
         rules.read_fast(reader, split.items)
     elif "redirects" in sections:
         rules.read(reader, sections["redirects"])
+    includes = _includes(reader, file, sections.get("include"))  # its problems count too
     problems = list(reader.problems)
     files = [name]
-    for include in _includes(reader, file, sections.get("include")):
+    for include in includes:
         files.append(str(include))
         sub_reader = _Reader(str(include))
         sub, sub_split = _parse(include, bare_list=True)

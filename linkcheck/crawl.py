@@ -245,6 +245,11 @@ class _Crawler:
                     await self._sitemap_or_page(url, site, depth)
                 else:
                     await self._check(url)
+            except Exception as exc:  # a bug on one URL: say so on that URL, crawl on
+                # (a worker that died would leave its URL silently unchecked, and with every
+                # worker dead the crawl would wait forever)
+                error = f"internal error while checking it ({type(exc).__name__}: {exc})"
+                self._record(url, Response(url, url, None, error=error, error_kind="internal"))
             finally:
                 self.queue.task_done()
                 self._report()

@@ -21,6 +21,7 @@ keeps the configured URLs, so reports read like production.
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import random
 import time
@@ -402,6 +403,18 @@ class Fetcher:
             elapsed=time.monotonic() - started,
         )
 
+    def _auth(self, url: str) -> dict[str, str] | None:
+        """The Authorization header for the configured credentials of `url`'s exact origin
+        (scheme, host, port), if any; a URL carrying its own `user:password@` keeps those."""
+        credentials = self.settings.credentials
+        if not credentials or "@" in url.split("/", 3)[2]:
+            return None
+        pair = credentials.get(origin_of(url))
+        if pair is None:
+            return None
+        token = base64.b64encode(f"{pair[0]}:{pair[1]}".encode()).decode("ascii")
+        return {"Authorization": f"Basic {token}"}
+
     # ------------------------------------------------------------------ robots.txt
 
     def _robots_applies(self, url: str) -> bool:
@@ -490,11 +503,12 @@ class Fetcher:
         answer = _Answer()
         try:
             async with asyncio.timeout(self.settings.timeout):
+                auth = self._auth(url)
                 async with self._session.request(
                     method,
                     URL(url, encoded=True),
                     allow_redirects=False,
-                    headers=headers,
+                    headers={**(headers or {}), **auth} if auth else headers,
                     trace_request_ctx=cell,
                 ) as resp:
                     answer.status = resp.status

@@ -280,8 +280,14 @@ def build_report(
         findings.extend(link_findings(result))
     findings = apply_policy(findings, config.settings, options.today or dt.date.today())
     findings.sort(key=lambda f: (-f.severity.rank, f.code, f.url))
-    links = sum(1 for url in result.links if url in result.responses)
+    # Distinct link targets checked: a seed nothing links to is fetched, but is no link.
+    links = sum(1 for url, t in result.links.items() if t.count and url in result.responses)
     elapsed = result.elapsed
+    # Every map entry is listed even when verification did not run to the end (interrupt,
+    # failure): unchecked ones with live null, as offline.
+    redirects = collected.redirects or redirect_records(
+        config, rejected_rules(config, collected.findings)
+    )
     return Report(
         version=__version__,
         started=started,
@@ -292,11 +298,11 @@ def build_report(
         links=links,
         findings=tuple(findings),
         pairs=tuple(collected.pairs),
-        redirects=tuple(collected.redirects),
+        redirects=tuple(redirects),
         sites=site_summaries(
             [s for s in config.sites if not options.sites or s.name in options.sites],
             collected.pairs,
-            collected.redirects,
+            redirects,
             pages={name: len(pages) for name, pages in result.pages.items()},
             links=_links_per_site(result),
         ),

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from support.websites import Page, ServerFactory, Site, html, serve, write_config
 
+from linkcheck.checks import link_findings
 from linkcheck.crawl import CrawlResult, crawl
 from linkcheck.fetch import Fetcher
+from linkcheck.model import Response
 
 
 def config_for(tmp_path: Path, site: Site, settings: str = "", extra_site: str = "") -> str:
@@ -288,3 +290,39 @@ async def test_external_links_are_checked_with_head_then_get_when_head_is_refuse
     result = await run_crawl(tmp_path, config_for(tmp_path, site, "check_external: true"))
     assert sorted(methods) == [("GET", "/no-head"), ("HEAD", "/no-head"), ("HEAD", "/ok")]
     assert result.responses[ok].status == 200 and result.responses[no_head].status == 200
+
+
+class _ExplodingFetcher(Fetcher):
+    """A real Fetcher with a bug on some URLs (stands in for any unexpected exception)."""
+
+    async def fetch(self, url: str, **kwargs: object) -> Response:  # type: ignore[override]
+        if "boom" in url:
+            raise RuntimeError("bug on " + url)
+        return await super().fetch(url, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_an_exception_on_one_url_is_reported_there_and_the_crawl_goes_on(
+    aiohttp_server: ServerFactory, tmp_path: Path
+) -> None:
+    """It used to kill its worker silently: the URL vanished from the results, and once
+    every worker had died (concurrency 1 here) the crawl waited forever."""
+    links = [f"/en/boom{i}" for i in range(3)] + ["/en/a", "/en/b"]
+    site = await serve(
+        aiohttp_server,
+        {"/en/": html(*links), "/en/a": html("/en/"), "/en/b": html("/en/boom0")},
+    )
+    config = write_config(
+        tmp_path,
+        f"version: 1\nsettings: {{retries: 0, concurrency: 1}}\n"
+        f"sites:\n  en:\n    new: {site.url('/en/')}\n",
+    )
+    async with _ExplodingFetcher(config.settings) as fetcher:
+        result = await crawl(config, fetcher)
+    assert {p.url for p in result.pages["en"]} == {site.url(p) for p in ("/en/", "/en/a", "/en/b")}
+    failed = result.responses[site.url("/en/boom1")]
+    assert failed.status is None and failed.error_kind == "internal"
+    assert "RuntimeError: bug on" in (failed.error or "")
+    findings = link_findings(result)
+    assert sorted(f.url for f in findings if f.code == "C101") == [
+        site.url(f"/en/boom{i}") for i in range(3)
+    ]

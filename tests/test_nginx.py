@@ -635,3 +635,23 @@ def test_a_map_without_rules_still_gives_a_valid_config(tmp_path: Path) -> None:
     checker.write(export.http, export.server)
     checked = checker.test_config()
     assert checked.returncode == 0, checked.stderr
+
+
+def test_a_conflicting_duplicate_is_reported_once_by_check_and_validate(tmp_path: Path) -> None:
+    """The validator's R302 covers the later entry of one source; the export used to add an
+    R307 'same nginx key ... ignoring ASCII case' for it too (in `check`, not in `validate`)."""
+    from linkcheck.redirects.nginx import validated_export
+
+    path = tmp_path / "map.yaml"
+    path.write_text(
+        "version: 1\ndefaults: {origin: 'https://h.example'}\nredirects:\n"
+        "  - {from: /a, to: /x}\n  - {from: /a, to: /y}\n"
+        "  - {from: /B, to: /x}\n  - {from: /b, to: /y}\n",
+        encoding="utf-8",
+    )
+    findings, export = validated_export(load_config(path))
+    assert sorted((f.code, f.source) for f in findings) == [
+        ("R302", f"{path}:5"),
+        ("R307", f"{path}:7"),
+    ]
+    assert [r.key for r in export.rules] == ["/a", "/B"]

@@ -165,6 +165,7 @@ async def test_sigterm_writes_a_partial_report_and_exits_143(
     cfg.write_text(
         "version: 1\nsettings: {timeout: 90}\n"
         f"sites:\n  en: {{new: '{server.make_url('/en/')}'}}\n"
+        f"redirects:\n  - {{from: '{server.make_url('/a')}', to: '{server.make_url('/b')}'}}\n"
     )
     out = tmp_path / "out"
     process = await asyncio.create_subprocess_exec(
@@ -179,6 +180,10 @@ async def test_sigterm_writes_a_partial_report_and_exits_143(
     report = load_report(out)
     assert report["run"]["partial"] is True
     assert report["summary"]["pages"] == 1
+    # The map is listed even though verification never ran.
+    assert [(r["from"], r["live"]) for r in report["redirects"]] == [
+        (str(server.make_url("/a")), None)
+    ]
 
 
 class TestProgressDisplay:

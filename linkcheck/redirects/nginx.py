@@ -325,7 +325,7 @@ def build_nginx(config: Config, *, exclude: Collection[int] = ()) -> NginxExport
     """
     origin = config.defaults.origin
     per_host: dict[str, tuple[list[NginxRule], list[NginxRule]]] = {}
-    seen: dict[tuple[str, str], Rule] = {}
+    seen: dict[tuple[str, str], tuple[Rule, str]] = {}
     refused: list[Refusal] = []
     exported: list[NginxRule] = []
     for rule in config.rules:
@@ -343,9 +343,12 @@ def build_nginx(config: Config, *, exclude: Collection[int] = ()) -> NginxExport
             # nginx compares exact keys ASCII case-insensitively; the first entry wins.
             key = entry.key
             folded = (entry.host, key.lower() if key.isascii() else key.encode().lower().decode())
-            first = seen.get(folded)
-            if first is not None:
-                if first.status != rule.status or first.to_url != rule.to_url:
+            earlier = seen.get(folded)
+            if earlier is not None:
+                first, first_key = earlier
+                # The very same key is the validator's R301/R302 (reported once, there).
+                differ = first.status != rule.status or first.to_url != rule.to_url
+                if differ and first_key != key:
                     refused.append(
                         Refusal(
                             rule,
@@ -354,7 +357,7 @@ def build_nginx(config: Config, *, exclude: Collection[int] = ()) -> NginxExport
                         )
                     )
                 continue
-            seen[folded] = rule
+            seen[folded] = (rule, key)
             exact.append(entry)
         exported.append(entry)
     http = _http_part(config, per_host, len(exported))

@@ -1,0 +1,134 @@
+"""Hostile and mistaken configurations: a clear R300 (the run goes on) or a one-line exit 2,
+never a traceback and never a silent no-op (QA regression tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linkcheck import cli
+from linkcheck.config import load_config
+from linkcheck.extract import selector_problem
+
+SITE = "version: 1\nsites:\n  en:\n    new: 'http://127.0.0.1:9/en/'\n"
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "cfg.yaml") -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def messages(path: Path) -> list[str]:
+    return [f"{p.code} {p.message}" for p in load_config(path).problems]
+
+
+def test_an_include_that_matches_no_file_is_reported(tmp_path: Path) -> None:
+    """The problem was collected after the problems list was copied, so it was lost."""
+    cfg = write(tmp_path, SITE + "include: ['parts/*.yaml']\n")
+    assert messages(cfg) == ["R300 include 'parts/*.yaml' matches no file"]
+
+
+def test_a_wrong_value_is_quoted_short_not_whole(tmp_path: Path) -> None:
+    """An include of a big non-YAML file must not paste the file into the report."""
+    (tmp_path / "big.txt").write_text("word " * 10_000, encoding="utf-8")
+    cfg = write(tmp_path, SITE + "include: [big.txt]\n")
+    [message] = messages(cfg)
+    assert message.startswith("R300 redirects must be a list of entries, not str 'word word")
+    assert len(message) < 200
+
+
+@pytest.mark.parametrize("selector", ["a[[[", ":has(", ">>>", "a:nth-child(foo)", " "])
+def test_a_selector_the_parser_rejects_is_r300(tmp_path: Path, selector: str) -> None:
+    cfg = write(
+        tmp_path,
+        SITE + "    legacy: 'http://127.0.0.1:9/old/'\n"
+        f"    counterpart: {{selector: '{selector}'}}\n",
+    )
+    [message] = messages(cfg)
+    assert message.startswith("R300 sites.en.counterpart.selector: ")
+    [site] = load_config(cfg).sites
+    assert site.counterpart is not None and site.counterpart.selector is None
+
+
+@pytest.mark.parametrize("selector", [".old-pages a", "a[rel~=prev]", "#notice > a:first-child"])
+def test_a_usual_selector_is_accepted(selector: str) -> None:
+    assert selector_problem(selector) is None
+
+
+@pytest.mark.parametrize(
+    ("legacy", "problem"),
+    [
+        ("/old/{slug}.html", None),
+        ("/old/{1}/{0}", None),
+        ("/old/{nope}.html", "uses {nope}"),
+        ("/old/{2}.html", "uses {2}"),
+        ("/old/{slug}/{year}", "uses {year}"),
+    ],
+)
+def test_pattern_legacy_may_only_name_groups_of_match(
+    tmp_path: Path, legacy: str, problem: str | None
+) -> None:
+    cfg = write(
+        tmp_path,
+        SITE + "    legacy: 'http://127.0.0.1:9/old/'\n"
+        "    counterpart:\n"
+        f"      pattern: {{match: '^/en/(?P<slug>[^/]+)/$', legacy: '{legacy}'}}\n",
+    )
+    found = messages(cfg)
+    if problem is None:
+        assert found == []
+    else:
+        [message] = found
+        assert problem in message and "groups: slug" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "the file is empty"),
+        (b"\x00\x01\x02binary\xff", "binary file"),
+        (b"version: 1\nsites: {en: {new: 'http://x/\xe9n/'}}\n", "not UTF-8"),
+        (b"- a\n- b\n", "must be a mapping"),
+        (b"hello\n", "must be a mapping"),
+        (b"version: 1\nsites: {en: {new: x}\n", "YAML syntax error"),
+        (b"version: 7\n", "unsupported configuration version"),
+    ],
+    ids=["empty", "binary", "latin-1", "list", "scalar", "syntax", "version"],
+)
+def test_an_unusable_file_exits_2_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, expected: str
+) -> None:
+    cfg = write(tmp_path, content)
+    assert cli.main(["check", str(cfg), "--offline", "-q", "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "version: 1\nsites: [a, b]\nredirects: {a: b}\n",
+        "version: 1\nsites: null\nsettings: 5\nredirects: 7\n",
+        SITE + "settings: {concurrency: ten, timeout: -1, rate: .nan, per_host: 1e10}\n",
+        SITE + "redirects:\n  - {from: /a, to: /b, status: 301abc}\n  - {from: /c, regex: maybe}\n",
+        SITE + "settings: {exclude: ['(['], severity: {C100: fatal}, accept: [{code: C100}]}\n",
+        "version: 1\nsites: {en: {new: 'ftp://x/'}, fr: {new: 'http:///fr/'}, "
+        "el: {new: 'http://[::1/el/'}}\n",
+        "\ufeff" + SITE,
+        "a: &a [*a]\n",
+    ],
+    ids=["containers", "nulls", "settings", "entries", "policy", "urls", "bom", "alias"],
+)
+def test_wrong_types_are_findings_and_the_run_goes_on(tmp_path: Path, text: str) -> None:
+    cfg = write(tmp_path, text)
+    out = tmp_path / "out"
+    code = cli.main(["check", str(cfg), "--offline", "-q", "-o", str(out)])
+    assert code in (0, 1)
+    assert (out / "report.json").exists()
+    if "\ufeff" not in text:
+        assert load_config(cfg).problems
