@@ -38,6 +38,8 @@ EXPECTED: dict[str, set[str]] = {
     "/bomb/br": {"C108"},
     "/loop/a": {"C107"},
     "/redirect/0": {"C107"},
+    "/nolocation": {"C101"},
+    "/badlocation": {"C101"},
     "/cal/2026/11": set(),
     "/malformed": set(),
     "/deep": set(),
