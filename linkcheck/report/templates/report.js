@@ -440,7 +440,7 @@
         return box;
       },
       columns: [
-        { label: "rule", value: function (r) { return r[0]; }, cell: function (r) {
+        { label: "rule", cls: "rule", value: function (r) { return r[0]; }, cell: function (r) {
           var span = el("span", "rule", str(r[0]).split(/[\\/]/).pop());  // file name:line
           span.title = str(r[0]);  // the full path
           return span;
