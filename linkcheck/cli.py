@@ -7,6 +7,7 @@ configuration error that stops the run; 130 / 143 interrupted (reports still wri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 import textwrap
@@ -470,13 +471,20 @@ def _demo(args: argparse.Namespace) -> int:
         from linkcheck.demo.__main__ import main as serve_main
 
         return serve_main(["serve"])
+    servers = contextlib.ExitStack()
     try:
-        with served_in_thread() as ports:
-            config = write_config(ports, Path(args.output))
-            outcome = run_and_summarise(args, run_options(args, str(config)))
+        # The fixed ports of redirects.yaml when free, so that one run's findings compare with
+        # the previous run's (new/fixed); any free ports otherwise.
+        try:
+            ports = servers.enter_context(served_in_thread(FIXED_PORTS))
+        except OSError:
+            ports = servers.enter_context(served_in_thread())
     except OSError as exc:
         print(f"linkcheck: the demo servers cannot start: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    with servers:
+        config = write_config(ports, Path(args.output))
+        outcome = run_and_summarise(args, run_options(args, str(config)))
     if outcome.interrupted:
         return outcome.exit_code
     result = verdict(outcome.report.findings, args.site)
