@@ -774,6 +774,8 @@ class _RuleReader:
         origin = self.defaults.origin
         if entry.regex:
             return self._fast_regex_rule(file, entry, index, status)
+        if source[:2] == "//" or (target or "")[:2] == "//":
+            return None  # the slow path says why
         if source[:1] == "/":
             if origin is None:
                 return None
@@ -957,6 +959,9 @@ class _RuleReader:
                 return None, None
         elif _ABSOLUTE.match(source):
             from_url = _normalized(reader, node, source, "`from`")
+        elif source.startswith("//"):
+            reader.problem(node, _scheme_relative("from", source))
+            return None, None
         elif source.startswith("/"):
             if origin is None:
                 reader.problem(node, "a relative `from` needs `defaults.origin`")
@@ -971,6 +976,8 @@ class _RuleReader:
         if target is not None and status != GONE:
             if _ABSOLUTE.match(target):
                 to_url = _normalized(reader, node, target, "`to`")
+            elif target.startswith("//"):
+                reader.problem(node, _scheme_relative("to", target))
             elif target.startswith("/"):
                 base = origin or (from_url and _origin(from_url))
                 if base is None:
@@ -1015,6 +1022,15 @@ class _RuleReader:
 def _origin(url: str) -> str:
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def _scheme_relative(key: str, value: str) -> str:
+    """`//host/path` is another host to a browser (a Location written so is an open
+    redirect) but a path with an empty segment to nginx and to a join with the origin."""
+    return (
+        f"`{key}` starts with '//', which browsers read as another host and nginx as a "
+        f"path: write the full URL (https://host/...) or a single '/' ({_quoted(value)})"
+    )
 
 
 def _normalized(reader: _Reader, node: yaml.Node, url: str, what: str) -> str | None:

@@ -132,3 +132,28 @@ def test_wrong_types_are_findings_and_the_run_goes_on(tmp_path: Path, text: str)
     assert (out / "report.json").exists()
     if "\ufeff" not in text:
         assert load_config(cfg).problems
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["one-line entries", "block entries"])
+def test_a_scheme_relative_from_or_to_is_r300_and_never_exported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fast: bool
+) -> None:
+    """`to: //evil.example/x` was a path on the origin for validate, nginx and the live
+    check, but the Netlify/Apache exports wrote it as is: a redirect to another host."""
+    entries = [("/a", "//evil.example/x"), ("//b", "/y"), ("/c", "/ok")]
+    lines = [
+        f"  - {{from: '{a}', to: '{b}', status: 301}}\n"
+        if fast
+        else f"  - from: '{a}'\n    to: '{b}'\n"
+        for a, b in entries
+    ]
+    cfg = write(
+        tmp_path,
+        "version: 1\ndefaults: {origin: 'https://h.example'}\nredirects:\n" + "".join(lines),
+    )
+    found = messages(cfg)
+    assert [m.split(" starts with")[0] for m in found] == ["R300 `to`", "R300 `from`"]
+    for fmt in ("netlify", "apache", "csv"):
+        assert cli.main(["export", str(cfg), "--format", fmt, "--force"]) == 0
+        out = capsys.readouterr().out
+        assert "//evil" not in out and "//b" not in out and "/ok" in out
