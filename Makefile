@@ -31,8 +31,18 @@ unit: $(STAMP) system-deps
 
 test: lint typecheck unit
 
+# Crawl benchmark against the peers (installed into benchmarks/peers/ on first use), then the
+# map benchmarks of the redirect issues when present. Needs nginx, GNU time and npm (installed
+# here with apt-get when missing). BENCH_ARGS passes options to run.py, e.g. BENCH_ARGS="--sizes 2000".
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	@need=""; { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || need="$$need nginx"; \
+	[ -x /usr/bin/time ] || need="$$need time"; command -v npm >/dev/null 2>&1 || need="$$need npm"; \
+	if [ -n "$$need" ]; then echo "installing$$need"; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; fi
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+	@for b in mapbench nginxbench; do \
+		if [ -f benchmarks/$$b.py ]; then echo "== $$b"; $(PY) benchmarks/$$b.py || exit 1; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) reports/* .mypy_cache .ruff_cache

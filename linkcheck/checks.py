@@ -181,12 +181,66 @@ def check_redirect_failure(
     )
 
 
+def check_robots(
+    url: str, target: LinkTarget, response: Response, result: CrawlResult
+) -> Finding | None:
+    """C106: robots.txt forbids the URL, so it was not requested (never "broken")."""
+    if response.error_kind != "robots":
+        return None
+    return make_finding(
+        "C106",
+        url,
+        f"not checked: {response.error}{_where(target)}",
+        source=_source(target),
+        **_link_details(target, response, reason="robots"),
+    )
+
+
+def check_too_large(
+    url: str, target: LinkTarget, response: Response, result: CrawlResult
+) -> Finding | None:
+    """C108: the decoded body went over the size cap (a bomb or a huge page); not parsed."""
+    if response.error_kind != "too_large" and not response.truncated:
+        return None
+    return make_finding(
+        "C108",
+        url,
+        f"response over the size cap: {response.error or 'truncated'}{_where(target)}",
+        source=_source(target),
+        **_link_details(target, response, size=response.size),
+    )
+
+
+def check_unusable(
+    url: str, target: LinkTarget, response: Response, result: CrawlResult
+) -> Finding | None:
+    """C109: the content cannot be used as declared (binary or undecodable HTML, bad sitemap)."""
+    if response.unusable is None:
+        return None
+    return make_finding(
+        "C109",
+        url,
+        f"content unusable as declared: {response.unusable}{_where(target)}",
+        source=_source(target),
+        **_link_details(
+            target,
+            response,
+            reason=response.unusable,
+            content_type=response.content_type,
+            charset=response.charset,
+        ),
+    )
+
+
 TARGET_CHECKS: tuple[TargetCheck, ...] = (
     check_broken,
     check_unreachable,
     check_redirect,
     check_fragment,
     check_redirect_failure,
+    check_robots,
+    check_too_large,
+    check_unusable,
 )
 
 
@@ -195,7 +249,12 @@ TARGET_CHECKS: tuple[TargetCheck, ...] = (
 
 def check_limits(result: CrawlResult) -> Iterable[Finding]:
     """C105: once per site and limit kind, the crawl stopped at a limit."""
-    words = {"max_pages": "pages", "max_depth": "depth", "max_time": "seconds"}
+    words = {
+        "max_pages": "pages",
+        "max_depth": "depth",
+        "max_time": "seconds",
+        "max_per_pattern": "pages per URL shape",
+    }
     for limit in result.limits:
         yield make_finding(
             "C105",
@@ -224,4 +283,78 @@ def check_excluded(result: CrawlResult) -> Iterable[Finding]:
         )
 
 
-RESULT_CHECKS: tuple[ResultCheck, ...] = (check_limits, check_excluded)
+def check_insecure(result: CrawlResult) -> Iterable[Finding]:
+    """C104: an `http://` URL linked from `https://` pages (checked or not)."""
+    for url, pages in result.insecure.items():
+        secure = "https://" + url[len("http://") :]
+        yield make_finding(
+            "C104",
+            url,
+            f"insecure link: http:// URL on {len(pages)} https:// page"
+            f"{'s' if len(pages) > 1 else ''}; link {secure}",
+            source=min(pages),
+            sources=_sources(pages),
+            source_count=len(pages),
+            secure=secure,
+        )
+
+
+def check_alternates(result: CrawlResult) -> Iterable[Finding]:
+    """H501: a language alternate is broken; H500: it does not declare the page back.
+
+    One finding per (declaring page, alternate). The return link is judged only when the
+    alternate was crawled (parsed); both sides are compared after their redirects, so an
+    alternate declared through a redirect still counts as a return link.
+    """
+    pages = {page.url: page for page in result.all_pages()}
+    responses = result.responses
+
+    def final(url: str) -> str:
+        response = responses.get(url)
+        return response.final_url if response is not None and response.hops else url
+
+    for page in pages.values():
+        for alternate in page.alternates:
+            if alternate.url == page.url:
+                continue  # the page names itself among its alternates, as it should
+            response = responses.get(alternate.url)
+            if response is None:
+                continue  # not checked (another host without check_external, excluded)
+            where = f"hreflang={alternate.hreflang!r} alternate {alternate.url}"
+            details: dict[str, Any] = {"alternate": alternate.url, "hreflang": alternate.hreflang}
+            failed = response.status is None and response.error_kind in (
+                UNREACHABLE_KINDS | REDIRECT_FAILURES
+            )
+            if response.broken or failed:
+                what = f"answers {response.status}" if response.broken else "cannot be reached"
+                yield make_finding(
+                    "H501",
+                    page.url,
+                    f"{where} {what}",
+                    source=page.url,
+                    status=response.status,
+                    error=response.error,
+                    **details,
+                )
+                continue
+            target = pages.get(final(alternate.url))
+            if target is None:
+                continue  # not parsed: the return link cannot be judged
+            back = {final(a.url) for a in target.alternates}
+            if page.url not in back and final(page.url) not in back:
+                yield make_finding(
+                    "H500",
+                    page.url,
+                    f"{where} does not link back to this page",
+                    source=page.url,
+                    target_alternates=sorted(a.url for a in target.alternates),
+                    **details,
+                )
+
+
+RESULT_CHECKS: tuple[ResultCheck, ...] = (
+    check_limits,
+    check_excluded,
+    check_insecure,
+    check_alternates,
+)

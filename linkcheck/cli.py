@@ -82,9 +82,33 @@ def _positive_float(value: str) -> float:
 
 
 def _remap(value: str) -> tuple[str, str]:
+    """FROM=TO as two normalised http(s) prefixes that agree on a trailing slash.
+
+    Normalising both sides makes `HTTPS://Inter.Example.org` match the crawler's URLs; a
+    bare origin gets its `/`; a prefix with a slash mapped to one without (or the reverse)
+    would glue or double path segments, so the target follows the source.
+    """
+    from linkcheck.urls import UrlError, is_http, normalize
+
     source, sep, target = value.partition("=")
     if not sep or not source or not target:
         raise argparse.ArgumentTypeError(f"--remap takes FROM=TO, not {value!r}")
+    pair = []
+    for side in (source.strip(), target.strip()):
+        if not is_http(side):
+            raise argparse.ArgumentTypeError(f"--remap: {side!r} is not an http(s) URL")
+        try:
+            url = normalize(side).partition("#")[0]
+        except UrlError as exc:
+            raise argparse.ArgumentTypeError(f"--remap: {exc}") from exc
+        if "?" in url:
+            raise argparse.ArgumentTypeError(f"--remap: {side!r} has a query; give a prefix")
+        pair.append(url)
+    source, target = pair
+    if source.endswith("/") != target.endswith("/"):
+        target = target + "/" if source.endswith("/") else target.rstrip("/")
+    if source == target:
+        raise argparse.ArgumentTypeError(f"--remap: FROM and TO are the same ({source})")
     return source, target
 
 
@@ -366,6 +390,8 @@ def run_options(args: argparse.Namespace, config: str) -> RunOptions:
             "retries": args.retries,
         },
         remap=tuple(args.remap),
+        resume=bool(getattr(args, "resume", False)),
+        cache=not args.no_cache,
         state=getattr(args, "state", None),
     )
 

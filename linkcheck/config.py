@@ -116,6 +116,9 @@ class Settings:
     retries: int = 2
     max_pages: int = 50_000
     max_depth: int = 50
+    max_per_pattern: int = 25
+    """Same-shape pages (digits collapsed) crawled in a row along one chain of links, each
+    found on the previous one: the budget against URL traps (see traps.py)."""
     max_hops: int = 10
     max_bytes: int = 10 * 1024 * 1024
     max_time: float | None = None
@@ -464,7 +467,7 @@ def _set(
 _SETTINGS_KEYS = (
     "concurrency", "per_host", "rate", "timeout", "retries", "max_pages", "max_depth",
     "max_hops", "max_bytes", "max_time", "user_agent", "check_external", "ignore", "exclude",
-    "accept", "severity",
+    "accept", "severity", "max_per_pattern",
 )  # fmt: skip
 
 
@@ -474,7 +477,10 @@ def _settings(reader: _Reader, node: yaml.Node | None) -> Settings:
     values: dict[str, Any] = {}
     for key, key_node, value in reader.mapping(node, "settings"):
         what = f"settings.{key}"
-        if key in ("concurrency", "per_host", "max_pages", "max_depth", "max_hops", "max_bytes"):
+        if key in (
+            "concurrency", "per_host", "max_pages", "max_depth", "max_hops", "max_bytes",
+            "max_per_pattern",
+        ):  # fmt: skip
             _set(reader, values, key, lambda n, w: reader.integer(n, w, low=1), value, what)
         elif key == "retries":
             _set(reader, values, key, lambda n, w: reader.integer(n, w, low=0), value, what)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html as htmllib
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -29,7 +28,9 @@ from linkcheck.config import Config, Site
 from linkcheck.extract import extract, extract_ids
 from linkcheck.fetch import Fetcher
 from linkcheck.model import Page, Response
-from linkcheck.urls import UrlError, decoded_path, normalize
+from linkcheck.sitemaps import MAX_DECODED_BYTES, parse_sitemap
+from linkcheck.traps import ShapeBudget
+from linkcheck.urls import decoded_path
 
 __all__ = [
     "MAX_SOURCES",
@@ -122,6 +123,8 @@ class CrawlResult:
     anchors: dict[str, frozenset[str]] = field(default_factory=dict)
     excluded: dict[str, str] = field(default_factory=dict)
     limits: list[Limit] = field(default_factory=list)
+    insecure: dict[str, list[str]] = field(default_factory=dict)
+    """`http://` targets linked from `https://` pages → those pages (capped): C104."""
     partial: bool = False
     elapsed: float = 0.0
 
@@ -191,6 +194,7 @@ class _Crawler:
         self.hosts = frozenset(hosts)
         self.seen: set[str] = set()
         self.ignored: set[str] = set()
+        self.budget = ShapeBudget(self.settings.max_per_pattern)
         self.queue: asyncio.Queue[tuple[int, str, int, int]] = asyncio.Queue()
         self.checked = 0
         self.errors = 0
@@ -274,17 +278,21 @@ class _Crawler:
 
     def _follow(self, url: str, source: str, fragment: str, element: str, depth: int) -> None:
         """Index one link occurrence and enqueue its target when new and in scope."""
+        if url.startswith("http://") and source.startswith("https://"):
+            pages = self.result.insecure.setdefault(url, [])
+            if len(pages) < MAX_SOURCES and (not pages or pages[-1] != source):
+                pages.append(source)
         links = self.result.links
         target = links.get(url)
         if target is None:
             if url in self.ignored:
                 return
-            if not self._admit(url, depth):
+            if not self._admit(url, depth, source):
                 return
             target = links[url] = LinkTarget()
         target.add(source, fragment, element)
 
-    def _admit(self, url: str, depth: int) -> bool:
+    def _admit(self, url: str, depth: int, source: str | None = None) -> bool:
         """Decide a new URL's fate: crawl, check, exclude or ignore. False when ignored."""
         self.seen.add(url)
         pattern = self._excluded(url)
@@ -295,6 +303,12 @@ class _Crawler:
         if site is not None:
             if depth > self.settings.max_depth:
                 self._limit(self.states[site], "max_depth", self.settings.max_depth, url)
+                self.queue.put_nowait((_CHECK, url, -1, depth))
+            elif not self.budget.admit(url, source):
+                # A URL trap (calendar, endless pagination): a long chain of look-alike
+                # pages, each found on the previous one; check it, do not crawl it.
+                limit = self.settings.max_per_pattern
+                self._limit(self.states[site], "max_per_pattern", limit, url)
                 self.queue.put_nowait((_CHECK, url, -1, depth))
             else:
                 self.queue.put_nowait((_CRAWL, url, site, depth))
@@ -341,7 +355,7 @@ class _Crawler:
             return
         if "xml" in response.content_type and "html" not in response.content_type:
             if _LOC.search(response.text[:65536]):
-                self._sitemap(url, response.text, site, depth)
+                self._sitemap(url, response, site, depth)
             return
         if not response.is_html:
             return
@@ -395,26 +409,46 @@ class _Crawler:
                 self.result.anchors[url] = extract_ids(response.text)
 
     async def _sitemap_or_page(self, url: str, site: int, depth: int) -> None:
-        response = await self.fetcher.fetch(url)
+        response = await self.fetcher.fetch(url, raw=True)
         self._record(url, response)
-        if response.text is None or not response.ok:
+        if not response.ok or (response.text is None and response.body is None):
             return
         kind = response.content_type
-        if "html" not in kind and ("xml" in kind or _looks_like_sitemap(url)):
-            self._sitemap(url, response.text, site, depth)
-        elif response.is_html and self._site_of(url) == site:
+        if "html" not in kind and ("xml" in kind or "gzip" in kind or _looks_like_sitemap(url)):
+            self._sitemap(url, response, site, depth)
+        elif response.is_html and response.text is not None and self._site_of(url) == site:
             state = self.states[site]
             if state.parsed < self.settings.max_pages:
                 self._parse(url, response.text, state, site, depth)
 
-    def _sitemap(self, url: str, text: str, site: int, depth: int) -> None:
-        """Queue the `<loc>` URLs of a sitemap (or sitemap index) for the site listing it."""
-        for match in _LOC.finditer(text):
-            raw = htmllib.unescape(match.group(1)).strip()
-            try:
-                loc = normalize(raw).partition("#")[0]
-            except (UrlError, ValueError):
+    def _sitemap(self, url: str, response: Response, site: int, depth: int) -> None:
+        """Queue the URLs of a sitemap (or sitemap index) for the site listing it.
+
+        The file is read by sitemaps.py (gzip, entity bombs, caps); what went wrong is kept
+        on the sitemap's response: over the size cap is C108, anything else C109.
+        """
+        data = response.body
+        if data is None:
+            data = (response.text or "").encode("utf-8")
+        # Sitemaps may be 50 MB decoded (sitemaps.org); a lower size cap is raised to that.
+        sitemap = parse_sitemap(data, max_bytes=max(self.settings.max_bytes, MAX_DECODED_BYTES))
+        if sitemap.problem is not None:
+            stored = self.result.responses.get(url, response)
+            self.result.responses[url] = replace(
+                stored,
+                unusable=None if sitemap.oversize else f"sitemap: {sitemap.problem}",
+                truncated=stored.truncated or sitemap.oversize,
+                error=f"sitemap: {sitemap.problem}" if sitemap.oversize else stored.error,
+                error_kind="too_large" if sitemap.oversize else stored.error_kind,
+            )
+        for child in sitemap.sitemaps:
+            if child in self.seen:
                 continue
+            self.result.links.setdefault(child, LinkTarget()).add(url)
+            if depth < _MAX_SITEMAP_DEPTH:
+                self.seen.add(child)
+                self.queue.put_nowait((_SEED, child, site, depth + 1))
+        for loc in sitemap.urls:
             if loc in self.seen:
                 target = self.result.links.get(loc)
                 if target is not None:
@@ -429,9 +463,13 @@ class _Crawler:
 
     def _record(self, url: str, response: Response) -> None:
         self.checked += 1
-        if response.status is None or response.status >= 400:
+        if (response.status is None and response.error_kind != "robots") or (
+            response.status is not None and response.status >= 400
+        ):
             self.errors += 1
-        stored = replace(response, text=None) if response.text is not None else response
+        stored = response
+        if response.text is not None or response.body is not None:
+            stored = replace(response, text=None, body=None)
         self.result.responses[url] = stored
 
     def _report(self, force: bool = False) -> None:

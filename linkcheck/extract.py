@@ -10,12 +10,21 @@ are dropped. The counterpart notice link (the site's `counterpart.selector`) is 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import unquote
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from linkcheck.model import Alternate, Link, Page
-from linkcheck.urls import UrlError, is_http, normalize, origin_of, resolve, split_fragment
+from linkcheck.urls import (
+    UrlError,
+    is_http,
+    join_key,
+    normalize,
+    origin_of,
+    resolve,
+    split_fragment,
+)
 
 __all__ = ["DIGEST_WORDS", "extract", "extract_ids", "selector_problem"]
 
@@ -128,10 +137,23 @@ def _references(tag: str, attrs: dict[str, str | None]) -> list[tuple[str, str]]
 def _absolute(reference: str, base: str, origin: str = "") -> tuple[str, str] | None:
     """(normalised absolute URL, decoded fragment) of a fetchable reference, else None.
 
-    Hot path: plain ASCII references that are root-relative, fragment-only or absolute are
-    joined by concatenation and go through the (cached) `normalize`; the rest through
-    `urls.resolve`.
+    Pages of one site repeat the same references, so the answer is cached on the part of
+    the base it depends on (`urls.join_key`): most links cost one dictionary lookup. On a
+    miss, plain ASCII references that are root-relative, fragment-only or absolute are
+    joined by concatenation (`origin` is the base's origin) and go through the (cached)
+    `normalize`; the rest through `urls.resolve`. A printable ASCII `#fragment` is split off
+    first, so `page#a`, `page#b` and `page` share one cache entry.
     """
+    reference = reference.strip()
+    head, sep, fragment = reference.partition("#")
+    if sep and head and fragment.isascii() and fragment.isprintable():
+        target = _absolute_cached(head, join_key(head, base), origin)
+        return None if target is None else (target[0], unquote(fragment))
+    return _absolute_cached(reference, join_key(reference, base), origin)
+
+
+@lru_cache(maxsize=65536)
+def _absolute_cached(reference: str, base: str, origin: str) -> tuple[str, str] | None:
     reference = reference.strip()
     if not reference:
         return None

@@ -22,20 +22,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import codecs
 import email.utils
 import random
-import re
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from types import TracebackType
+from typing import Any
 
 import aiohttp
 from yarl import URL
 
+from linkcheck import encoding
 from linkcheck.config import Settings
+from linkcheck.journal import Journal
 from linkcheck.model import Hop, Response
+from linkcheck.robots import RobotsCache, RobotsRules, product_token
 from linkcheck.urls import UrlError, is_http, origin_of, resolve
 
 __all__ = ["Fetcher", "decode_body"]
@@ -57,14 +59,13 @@ KEPT_HEADERS = frozenset(
 _TEXT_TYPES = ("html", "xml", "text/plain")
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 522, 523, 524})
 _CHUNK = 65536
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
+STRIKES_BEFORE_BACKOFF = 3
+"""Consecutive 5xx/429 answers from one host before the whole host backs off."""
+MAX_HOST_BACKOFF = 5.0
+"""Longest host pause after repeated 5xx without Retry-After (Retry-After itself: up to
+`settings.max_retry_wait`)."""
+ROBOTS_MAX_DELAY = 10.0
+"""A robots.txt Crawl-delay is honoured up to this many seconds between requests."""
 
 
 class _HostLimiter:
@@ -72,10 +73,13 @@ class _HostLimiter:
 
     The rate is a sliding window over the start times of the last requests: with rate ≥ 1,
     at most floor(rate) starts in any one-second window; below 1, one start per 1/rate s.
+    Each start is a one-element list that `_sent` moves forward to the moment the request
+    headers actually left (after connecting): the server sees arrival times, and a first
+    request delayed by its connection setup must not let later ones bunch up behind it.
     A 429/503 with Retry-After pauses the whole host, not only the request that got it.
     """
 
-    __slots__ = ("_capacity", "_lock", "_starts", "_window", "paused_until", "slots")
+    __slots__ = ("_capacity", "_lock", "_paused_until", "_starts", "_strikes", "_window", "slots")
 
     def __init__(self, per_host: int, rate: float) -> None:
         self.slots = asyncio.Semaphore(per_host)
@@ -83,44 +87,83 @@ class _HostLimiter:
             self._capacity, self._window = int(rate), 1.0
         else:
             self._capacity, self._window = 1, 1.0 / rate
-        self._starts: deque[float] = deque()
+        self._starts: deque[list[float]] = deque()
         self._lock = asyncio.Lock()
-        self.paused_until = 0.0
-        """Loop time before which no request starts (the host asked us to wait)."""
+        self._paused_until = 0.0
+        self._strikes = 0
+
+    # Host-level backoff: a Retry-After pauses every request to the host, not only the one
+    # that got it; a run of server errors without one pauses the host a little longer each
+    # time (STRIKES_BEFORE_BACKOFF in a row, then doubling up to MAX_HOST_BACKOFF).
+
+    def paused(self) -> bool:
+        return asyncio.get_running_loop().time() < self._paused_until
+
+    async def unpaused(self) -> None:
+        """Return once the host is not paused (a Retry-After or a 5xx backoff is over)."""
+        loop = asyncio.get_running_loop()
+        while (wait := self._paused_until - loop.time()) > 0:
+            await asyncio.sleep(wait)
 
     def pause(self, seconds: float) -> None:
         until = asyncio.get_running_loop().time() + seconds
-        self.paused_until = max(self.paused_until, until)
+        self._paused_until = max(self._paused_until, until)
 
-    async def wait_turn(self) -> None:
-        """Return when one more request may start without exceeding the rate."""
-        loop = asyncio.get_running_loop()
+    def outcome(self, status: int | None, retry_after: float | None, backoff: float) -> None:
+        """Learn from one answer: pause on Retry-After, back off on repeated 5xx."""
+        if status is None:
+            return
+        if status == 429 or status >= 500:
+            self._strikes += 1
+            if retry_after is not None:
+                self.pause(retry_after)
+            elif self._strikes >= STRIKES_BEFORE_BACKOFF:
+                exponent = self._strikes - STRIKES_BEFORE_BACKOFF
+                self.pause(min(backoff * 2**exponent, MAX_HOST_BACKOFF))
+        else:
+            self._strikes = 0
+
+    def slow_to(self, interval: float) -> None:
+        """At least `interval` seconds between starts (robots.txt Crawl-delay), if slower."""
+        if interval > self._window / self._capacity:
+            self._capacity, self._window = 1, interval
+
+    def _admit(self, now: float) -> list[float] | None:
         starts = self._starts
+        while starts and now - starts[0][0] >= self._window:
+            starts.popleft()
+        # Cells only move later (when sent), so counting them all is exact or cautious.
+        if len(starts) < self._capacity:
+            cell = [now]
+            starts.append(cell)
+            return cell
+        return None
+
+    async def wait_turn(self) -> list[float]:
+        """Return when one more request may start without exceeding the rate.
+
+        The returned cell holds the start time; the request's trace updates it when sent.
+        """
+        loop = asyncio.get_running_loop()
         if not self._lock.locked():
-            now = loop.time()
-            while starts and now - starts[0] >= self._window:
-                starts.popleft()
-            if len(starts) < self._capacity and now >= self.paused_until:
-                starts.append(now)
-                return
+            cell = self._admit(loop.time())
+            if cell is not None:
+                return cell
         async with self._lock:
             while True:
                 now = loop.time()
-                if now < self.paused_until:
-                    await asyncio.sleep(self.paused_until - now)
-                    continue
-                while starts and now - starts[0] >= self._window:
-                    starts.popleft()
-                if len(starts) < self._capacity:
-                    starts.append(now)
-                    return
-                await asyncio.sleep(starts[0] + self._window - now + 0.0005)
+                cell = self._admit(now)
+                if cell is not None:
+                    return cell
+                oldest = min(c[0] for c in self._starts)
+                await asyncio.sleep(max(oldest + self._window - now, 0.001) + 0.0005)
 
 
 class _Answer:
     """One HTTP exchange (no redirects followed), before it becomes a Response."""
 
     __slots__ = (
+        "body",
         "charset",
         "content_type",
         "error",
@@ -131,6 +174,7 @@ class _Answer:
         "status",
         "text",
         "truncated",
+        "unusable",
     )
 
     def __init__(self) -> None:
@@ -141,6 +185,8 @@ class _Answer:
         self.charset: str | None = None
         self.size = 0
         self.truncated = False
+        self.unusable: str | None = None
+        self.body: bytes | None = None
         self.error: str | None = None
         self.error_kind: str | None = None
         self.retry_after: float | None = None
@@ -155,9 +201,28 @@ class _Answer:
 class Fetcher:
     """The only object doing network I/O; use as `async with Fetcher(settings) as fetcher`."""
 
-    def __init__(self, settings: Settings, *, remap: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        remap: Sequence[tuple[str, str]] = (),
+        robots: bool = False,
+        robots_exempt: Collection[str] = (),
+        journal: Journal | None = None,
+    ) -> None:
+        """`robots`: honour robots.txt (`run.py` turns it on for every check; off by default
+        so a Fetcher built for one job does exactly the requests it is asked for);
+        `robots_exempt`: origins where it is not honoured (sites with `robots: false`);
+        remapped URLs are exempt too (a staging copy usually disallows everything, and
+        checking it is the point of `--remap`). `journal`: answer from and record into the
+        run journal (resume, cache between runs)."""
         self.settings = settings
         self._remap = tuple(remap)
+        self._robots_on = robots
+        self._robots_exempt = frozenset(robots_exempt)
+        self._robots = RobotsCache(self._load_robots, settings.user_agent)
+        self._delays_applied: set[str] = set()
+        self.journal = journal
         self._session: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, _HostLimiter] = {}
@@ -172,7 +237,10 @@ class Fetcher:
             limit_per_host=settings.per_host,
             ttl_dns_cache=300,
         )
+        tracing = aiohttp.TraceConfig()
+        tracing.on_request_headers_sent.append(_sent)
         self._session = aiohttp.ClientSession(
+            trace_configs=[tracing],
             connector=connector,
             headers={"User-Agent": settings.user_agent, "Accept": "*/*"},
             timeout=aiohttp.ClientTimeout(total=None),
@@ -203,8 +271,26 @@ class Fetcher:
         follow: bool = True,
         method: str = "GET",
         read_body: bool = True,
+        raw: bool = False,
     ) -> Response:
-        """Request `url` (with its redirects when `follow`) and describe the outcome."""
+        """Request `url` (with its redirects when `follow`) and describe the outcome.
+
+        `raw` also keeps the body bytes of any content type in `Response.body` (sitemaps,
+        robots.txt). A URL robots.txt disallows is not requested: `error_kind` "robots".
+        """
+        journal = self.journal if not raw else None
+        if journal is not None:
+            replayed = journal.lookup(url, method=method, follow=follow, read_body=read_body)
+            if replayed is not None:
+                return replayed
+            response = await self._fetch(url, follow, method, read_body, raw)
+            journal.record(url, response, method=method, follow=follow, read_body=read_body)
+            return response
+        return await self._fetch(url, follow, method, read_body, raw)
+
+    async def _fetch(
+        self, url: str, follow: bool, method: str, read_body: bool, raw: bool
+    ) -> Response:
         started = time.monotonic()
         if not is_http(url):
             return Response(
@@ -214,7 +300,19 @@ class Fetcher:
         seen = {url}
         current = url
         while True:
-            answer = await self._with_retries(current, method, read_body)
+            refusal = await self._robots_refusal(current)
+            if refusal is not None:
+                return self._failed(url, current, hops, started, refusal, "robots")
+            conditional = None
+            if self.journal is not None and not hops and not raw:
+                conditional = self.journal.validators(
+                    url, method=method, follow=follow, read_body=read_body
+                )
+            answer = await self._with_retries(
+                current, method, read_body, raw, conditional.headers() if conditional else None
+            )
+            if conditional is not None and answer.status == 304:
+                return conditional.response
             location = answer.location() if answer.status is not None else None
             if not follow or location is None or not 300 <= (answer.status or 0) < 400:
                 return self._response(url, current, answer, hops, started)
@@ -281,6 +379,8 @@ class Fetcher:
             charset=answer.charset,
             truncated=answer.truncated,
             headers=answer.headers,
+            unusable=answer.unusable,
+            body=answer.body,
         )
 
     @staticmethod
@@ -309,24 +409,69 @@ class Fetcher:
         token = base64.b64encode(f"{pair[0]}:{pair[1]}".encode()).decode("ascii")
         return {"Authorization": f"Basic {token}"}
 
+    # ------------------------------------------------------------------ robots.txt
+
+    def _robots_applies(self, url: str) -> bool:
+        if not self._robots_on or origin_of(url) in self._robots_exempt:
+            return False
+        return not any(url.startswith(source) for source, _ in self._remap)
+
+    async def _robots_refusal(self, url: str) -> str | None:
+        """Why robots.txt forbids `url` (None when allowed or not applicable)."""
+        if not self._robots_applies(url) or url.split("?", 1)[0].endswith("/robots.txt"):
+            return None
+        allowed, rules = await self._robots.allowed(url)
+        if rules.origin not in self._delays_applied:
+            self._delays_applied.add(rules.origin)
+            self._apply_delay(rules)
+        if allowed:
+            return None
+        return f"{rules.reason} (user agent {product_token(self.settings.user_agent)!r})"
+
+    async def _load_robots(self, robots_url: str) -> Response:
+        """Fetch a robots.txt (redirects followed, raw bytes) and apply its crawl delay."""
+        response = await self._fetch(robots_url, True, "GET", True, True)
+        if response.body is not None and response.text is None:
+            text = response.body[: 512 * 1024].decode("utf-8", "replace")
+            response = Response(
+                response.url, response.final_url, response.status, text=text, body=None
+            )
+        return response
+
+    def _apply_delay(self, rules: RobotsRules) -> None:
+        """Slow this origin's limiter to robots.txt's Crawl-delay (capped)."""
+        delay = rules.crawl_delay(self.settings.user_agent)
+        if delay:
+            host = _host_key(self._map(rules.origin + "/"))
+            self._limiter(host).slow_to(min(delay, ROBOTS_MAX_DELAY))
+
     def _limiter(self, host: str) -> _HostLimiter:
         limiter = self._hosts.get(host)
         if limiter is None:
             limiter = self._hosts[host] = _HostLimiter(self.settings.per_host, self.settings.rate)
         return limiter
 
-    async def _with_retries(self, url: str, method: str, read_body: bool) -> _Answer:
+    async def _with_retries(
+        self,
+        url: str,
+        method: str,
+        read_body: bool,
+        raw: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> _Answer:
         settings = self.settings
         target = self._map(url)
-        host = target.split("/", 3)[2].rpartition("@")[2].lower()
+        host = _host_key(target)
         limiter = self._limiter(host)
         attempt = 0
         while True:
+            await limiter.unpaused()
             async with limiter.slots, self._global:
-                await limiter.wait_turn()
-                answer = await self._exchange(target, method, read_body)
-            if answer.retry_after is not None and answer.status in (429, 503):
-                limiter.pause(answer.retry_after)
+                if limiter.paused():
+                    continue  # a pause began while this request waited for a slot
+                cell = await limiter.wait_turn()
+                answer = await self._exchange(target, method, read_body, raw, headers, cell)
+            limiter.outcome(answer.status, answer.retry_after, settings.retry_backoff)
             if attempt >= settings.retries or not _retryable(answer):
                 return answer
             delay = answer.retry_after
@@ -335,15 +480,28 @@ class Fetcher:
             await asyncio.sleep(min(delay, settings.max_retry_wait))
             attempt += 1
 
-    async def _exchange(self, url: str, method: str, read_body: bool) -> _Answer:
+    async def _exchange(
+        self,
+        url: str,
+        method: str,
+        read_body: bool,
+        raw: bool = False,
+        headers: dict[str, str] | None = None,
+        cell: list[float] | None = None,
+    ) -> _Answer:
         """One request and its answer; network trouble becomes `error_kind`."""
         assert self._session is not None, "use `async with Fetcher(...)`"
         self.requests += 1
         answer = _Answer()
         try:
             async with asyncio.timeout(self.settings.timeout):
+                auth = self._auth(url)
                 async with self._session.request(
-                    method, URL(url, encoded=True), allow_redirects=False, headers=self._auth(url)
+                    method,
+                    URL(url, encoded=True),
+                    allow_redirects=False,
+                    headers={**(headers or {}), **auth} if auth else headers,
+                    trace_request_ctx=cell,
                 ) as resp:
                     answer.status = resp.status
                     answer.content_type = resp.content_type
@@ -356,8 +514,8 @@ class Fetcher:
                         answer.retry_after = _retry_after(
                             resp.headers.get("Retry-After"), self.settings.max_retry_wait
                         )
-                    if read_body and method != "HEAD" and _readable(answer.content_type):
-                        await self._read(resp, answer)
+                    if read_body and method != "HEAD" and (raw or _readable(answer.content_type)):
+                        await self._read(resp, answer, raw)
                     elif method != "HEAD":
                         await self._drain(resp)
         except TimeoutError:
@@ -383,7 +541,7 @@ class Fetcher:
             answer.text, answer.truncated = None, False
         return answer
 
-    async def _read(self, resp: aiohttp.ClientResponse, answer: _Answer) -> None:
+    async def _read(self, resp: aiohttp.ClientResponse, answer: _Answer, raw: bool = False) -> None:
         """Read the decoded body up to `max_bytes`; past it, stop and mark `too_large`."""
         limit = self.settings.max_bytes
         chunks: list[bytes] = []
@@ -400,7 +558,13 @@ class Fetcher:
             chunks.append(chunk)
         data = b"".join(chunks)
         answer.size = size
-        answer.text, answer.charset = decode_body(data, resp.charset)
+        if raw:
+            answer.body = data
+        if _readable(answer.content_type):
+            decoded = encoding.decode_body(data, resp.headers.get("Content-Type", ""))
+            answer.text, answer.charset = decoded.text, decoded.charset
+            if decoded.problem and "html" in answer.content_type:
+                answer.unusable = decoded.problem
 
     @staticmethod
     async def _drain(resp: aiohttp.ClientResponse) -> None:
@@ -411,6 +575,20 @@ class Fetcher:
             await resp.read()
         else:
             resp.close()
+
+
+async def _sent(
+    session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestHeadersSentParams
+) -> None:
+    """Trace hook: the request left; its rate-limiter start becomes now (see _HostLimiter)."""
+    cell = context.trace_request_ctx
+    if isinstance(cell, list):
+        cell[0] = max(cell[0], asyncio.get_running_loop().time())
+
+
+def _host_key(url: str) -> str:
+    """`host[:port]` of an absolute URL: the key of its politeness limiter."""
+    return url.split("/", 3)[2].rpartition("@")[2].lower()
 
 
 def _readable(content_type: str) -> bool:
@@ -441,44 +619,21 @@ def _retry_after(value: str | None, cap: float) -> float | None:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    """One line for a report. aiohttp's parser errors are ClientResponseErrors with a fake
+    400 and a multi-line message pointing a caret at the bad byte: keep only the words."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        words = [w for w in str(exc.message).split() if w != "^"]
+        text = "invalid HTTP response: " + " ".join(words)
+    else:
+        text = " ".join((str(exc) or type(exc).__name__).split())
     return text if len(text) <= 300 else text[:297] + "..."
 
 
 def decode_body(data: bytes, header_charset: str | None) -> tuple[str, str]:
-    """Text and charset of a body: BOM, then the header, then `<meta>`, then detection."""
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(name, "replace"), name
-    for declared in (header_charset, _meta_charset(data)):
-        codec = _codec(declared) if declared else None
-        if codec is not None:
-            return data.decode(codec, "replace"), codec
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
+    """Text and charset of a body (BOM, header, `<meta>`, detection): see encoding.py.
 
-    best = from_bytes(data[:200_000]).best()
-    detected = (_codec(best.encoding) if best is not None else None) or "cp1252"
-    return data.decode(detected, "replace"), detected
-
-
-def _meta_charset(data: bytes) -> str | None:
-    head = data[:4096]
-    if b"charset" not in head and b"CHARSET" not in head and b"Charset" not in head:
-        return None
-    match = _META_CHARSET.search(head)
-    return match.group(1).decode("ascii", "replace") if match else None
-
-
-def _codec(label: str) -> str | None:
-    """Python codec name for a charset label; as browsers do, latin-1 means windows-1252."""
-    try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
-    except (LookupError, ValueError):
-        return None
-    if name in ("latin-1", "iso8859-1", "ascii"):
-        return "cp1252"
-    return name
+    Kept for callers that want a plain string: binary content gives "" here.
+    """
+    content_type = f"text/html; charset={header_charset}" if header_charset else "text/html"
+    decoded = encoding.decode_body(data, content_type)
+    return decoded.text or "", decoded.charset or ""

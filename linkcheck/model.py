@@ -45,6 +45,10 @@ class Response:
     charset: str | None = None
     truncated: bool = False
     headers: tuple[tuple[str, str], ...] = ()
+    unusable: str | None = None
+    """Why the content cannot be used as declared (binary or undecodable HTML: C109)."""
+    body: bytes | None = None
+    """The raw (decoded-encoding) body, only when asked for with `fetch(raw=True)`."""
 
     @property
     def ok(self) -> bool:

@@ -9,10 +9,11 @@ from what was collected, marked partial, and the exit code is 130 / 143.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from linkcheck.crawl import CrawlProgress, CrawlResult, crawl
 from linkcheck.errors import ConfigError
 from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding
+from linkcheck.journal import DEFAULT_TTL, Journal, open_journal
 from linkcheck.pairing import pair_site
 from linkcheck.redirects.nginx import rejected_rules, static_findings
 from linkcheck.redirects.verify import redirect_records, verify_redirects
@@ -32,6 +34,7 @@ from linkcheck.report import PairRecord, RedirectRecord, Report
 from linkcheck.report.sites import site_summaries
 from linkcheck.report.stats import response_stats
 from linkcheck.report.writers import write_reports
+from linkcheck.robots import robots_exempt
 from linkcheck.store import state_path, with_history
 
 __all__ = [
@@ -65,6 +68,10 @@ class RunOptions:
     overrides: Mapping[str, Any] = field(default_factory=dict)
     """Settings given on the command line (max_pages, concurrency, per_host, rate, ...)."""
     remap: tuple[tuple[str, str], ...] = ()
+    resume: bool = False
+    """Continue the interrupted run of this config from the journal (no refetching)."""
+    cache: bool = True
+    """Reuse recent answers of earlier runs and revalidate older ones (`--no-cache`: off)."""
     progress: Callable[[CrawlProgress], None] | None = None
     today: dt.date | None = None
     state: str | None = None
@@ -94,6 +101,7 @@ class _Collected:
     redirects: list[RedirectRecord] = field(default_factory=list)
     crawled: bool = False
     requests: int = 0
+    replayed: int = 0
 
 
 def check(options: RunOptions) -> RunOutcome:
@@ -182,7 +190,18 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
             redirect_records(config, rejected_rules(config, collected.findings))
         )
         return
-    async with Fetcher(config.settings, remap=options.remap) as fetcher:
+    exempt = robots_exempt(config)
+    journal = _open_journal(options, config)
+    async with (
+        _journaled(journal),
+        Fetcher(
+            config.settings,
+            remap=options.remap,
+            robots=True,
+            robots_exempt=exempt,
+            journal=journal,
+        ) as fetcher,
+    ):
         try:
             await crawl(
                 config,
@@ -200,6 +219,7 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
             collected.findings.extend(found)
         finally:
             collected.requests = fetcher.requests
+            collected.replayed = journal.replayed if journal is not None else 0
 
 
 async def _pair(
@@ -217,6 +237,31 @@ async def _pair(
     for records, findings in results:
         collected.pairs.extend(records)
         collected.findings.extend(findings)
+
+
+def _open_journal(options: RunOptions, config: Config) -> Journal | None:
+    """The run journal in the state file (None, with a warning, if it cannot be used)."""
+    path = state_path(options.output, options.state)
+    return open_journal(
+        path,
+        str(Path(config.path).resolve()),
+        resume=options.resume,
+        ttl=DEFAULT_TTL if options.cache else None,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _journaled(journal: Journal | None) -> AsyncIterator[None]:
+    """Close the journal however the run ends; mark the run finished only if it completed,
+    so an interrupted run stays resumable."""
+    if journal is None:
+        yield
+        return
+    try:
+        yield
+        journal.finish()
+    finally:
+        journal.close()
 
 
 def build_report(
@@ -238,6 +283,11 @@ def build_report(
     # Distinct link targets checked: a seed nothing links to is fetched, but is no link.
     links = sum(1 for url, t in result.links.items() if t.count and url in result.responses)
     elapsed = result.elapsed
+    # Every map entry is listed even when verification did not run to the end (interrupt,
+    # failure): unchecked ones with live null, as offline.
+    redirects = collected.redirects or redirect_records(
+        config, rejected_rules(config, collected.findings)
+    )
     return Report(
         version=__version__,
         started=started,
@@ -248,11 +298,11 @@ def build_report(
         links=links,
         findings=tuple(findings),
         pairs=tuple(collected.pairs),
-        redirects=tuple(collected.redirects),
+        redirects=tuple(redirects),
         sites=site_summaries(
             [s for s in config.sites if not options.sites or s.name in options.sites],
             collected.pairs,
-            collected.redirects,
+            redirects,
             pages={name: len(pages) for name, pages in result.pages.items()},
             links=_links_per_site(result),
         ),
@@ -261,6 +311,7 @@ def build_report(
             "crawl_seconds": round(elapsed, 3),
             "pages_per_second": round(result.page_count / elapsed, 1) if elapsed else None,
             "requests": collected.requests,
+            "replayed": collected.replayed,
             "offline": options.offline,
             **response_stats(result.responses.values()),
             **({"internal_error": failure} if failure else {}),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import posixpath
 import re
 from functools import lru_cache
-from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit, urlunsplit
 
 __all__ = [
     "UrlError",
@@ -27,6 +27,7 @@ __all__ = [
     "in_prefix",
     "is_canonical",
     "is_http",
+    "join_key",
     "normalize",
     "origin_of",
     "path_of",
@@ -44,6 +45,14 @@ _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 _CANONICAL_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]*\Z")
 _CANONICAL_QUERY = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
 _HEX = "0123456789ABCDEF"
+_PATH_SAFE_TEXT = "!$&'()*+,;=:@/%"  # for quote(): unreserved are always safe; '%' fixed after
+_QUERY_SAFE_TEXT = _PATH_SAFE_TEXT + "?"
+_CONTROLS = dict.fromkeys(range(0x20))  # str.translate table deleting C0 controls
+_ANY_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})?")
+# An escape that is not canonical: bare '%', lower-case hex, or an escaped unreserved byte.
+_BAD_ESCAPE = re.compile(
+    r"%(?:(?![0-9A-Fa-f]{2})|[0-9A-F][a-f]|[a-f][0-9A-Fa-f]|2[DE]|3[0-9]|[46][1-9A-F]|[57][0-9A]|5F|7E)"
+)
 # Already canonical: lower-case http(s) scheme and host, no port, userinfo, fragment or dot
 # segment, only characters left as they are, and escapes that are upper-case and needed.
 # Such URLs (most of a big redirect map) are returned as they are, without urlsplit.
@@ -58,11 +67,36 @@ class UrlError(ValueError):
     """The string is not a URL we can normalise (bad host, bad port)."""
 
 
+def _fix_escape(match: re.Match[str]) -> str:
+    pair = match.group(1)
+    if pair is None:
+        return "%25"  # a bare '%' is a literal percent sign
+    value = int(pair, 16)
+    return chr(value) if value in _UNRESERVED else f"%{pair.upper()}"
+
+
 def _canonical_component(text: str, safe: frozenset[int]) -> str:
-    """Percent-encoding made canonical for one path or query component."""
-    fast = _CANONICAL_QUERY if safe is _QUERY_SAFE else _CANONICAL_PATH
+    """Percent-encoding made canonical for one path or query component.
+
+    `quote` (C-speed byte loop) encodes what must be, then one regex pass makes the escapes
+    canonical; the byte-by-byte loop remains for text `quote` cannot encode (lone surrogates).
+    """
+    query = safe is _QUERY_SAFE
+    fast = _CANONICAL_QUERY if query else _CANONICAL_PATH
     if fast.match(text):
         return text
+    if safe is _PATH_SAFE or query:
+        try:
+            quoted = quote(text, safe=_QUERY_SAFE_TEXT if query else _PATH_SAFE_TEXT)
+        except UnicodeEncodeError:
+            return _canonical_component_slow(text, safe)
+        if "%" in quoted and _BAD_ESCAPE.search(quoted):
+            return _ANY_ESCAPE.sub(_fix_escape, quoted)
+        return quoted
+    return _canonical_component_slow(text, safe)
+
+
+def _canonical_component_slow(text: str, safe: frozenset[int]) -> str:
     raw = text.encode("utf-8", "surrogatepass")
     out: list[str] = []
     i, n = 0, len(raw)
@@ -159,11 +193,55 @@ def is_canonical(url: str) -> bool:
 
 
 def resolve(reference: str, base: str) -> str:
-    """`reference` made absolute against `base`, then normalised (fragment kept)."""
+    """`reference` made absolute against `base`, then normalised (fragment kept).
+
+    A crawl resolves the same few thousand references from thousands of pages, and `urljoin`
+    was the largest single cost of a crawl (issue 7 profile). The result depends on the base
+    only through its origin (for `/path`), its folder (for `path` and `../path`) or the
+    whole base (for `?query`, `#fragment` and the rest), so the work is cached on that key.
+    """
     reference = reference.strip()
     if not reference.isascii():
         # urljoin copes with non-ASCII, but control characters are stripped as browsers do.
-        reference = "".join(c for c in reference if c >= " " or c == "\t").replace("\t", "")
+        reference = reference.translate(_CONTROLS)
+    head, _, fragment = reference.partition("#")
+    if not head:
+        return _resolve_cached(reference, base)
+    # The fragment is carried as it is, so `page#a` and `page#b` share one cache entry.
+    joined = _resolve_cached(head, join_key(head, base))
+    return f"{joined}#{fragment}" if fragment else joined
+
+
+def join_key(reference: str, base: str) -> str:
+    """The smallest part of `base` that `urljoin(base, reference)` depends on.
+
+    `resolve(reference, join_key(reference, base)) == resolve(reference, base)`, so callers
+    may cache what they derive from a resolved reference on `(reference, join_key(...))`.
+    """
+    first = reference[:1]
+    if not first or first in "#?" or first <= " " or ":" in reference or first == "\\":
+        return base
+    if reference.startswith("//"):
+        return base
+    scheme_end = base.find("://")
+    if scheme_end < 0:
+        return base
+    path_start = base.find("/", scheme_end + 3)
+    if path_start < 0:
+        return base
+    if first == "/":
+        return base[:path_start] + "/"
+    # A plain relative path: only the base's folder counts (query and fragment do not).
+    end = len(base)
+    for mark in ("?", "#"):
+        cut = base.find(mark, path_start)
+        if 0 <= cut < end:
+            end = cut
+    return base[: base.rfind("/", path_start, end) + 1]
+
+
+@lru_cache(maxsize=65536)
+def _resolve_cached(reference: str, base: str) -> str:
     return normalize(urljoin(base, reference))
 
 

@@ -188,6 +188,8 @@ async def test_an_interrupted_check_writes_partial_reports_and_exits_130_or_143(
     requested = asyncio.Event()
 
     async def handler(request: web.Request) -> web.Response:
+        if request.path == "/robots.txt":
+            raise web.HTTPNotFound()
         if request.path != "/en/":
             requested.set()
             await asyncio.sleep(60)

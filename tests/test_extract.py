@@ -133,3 +133,23 @@ class TestPageFacts:
 
     def test_extract_ids_alone(self) -> None:
         assert extract_ids('<p id="a"></p><a name="b"></a><form name="c"></form>') == {"a", "b"}
+
+
+@pytest.mark.parametrize(
+    ("href", "url", "fragment"),
+    [
+        ("b.html#s1", "http://a.org/en/b.html", "s1"),
+        ("b.html#s2", "http://a.org/en/b.html", "s2"),
+        ("b.html#", "http://a.org/en/b.html", ""),
+        ("/x/%CE%B1.html#%CE%B2", "http://a.org/x/%CE%B1.html", "β"),
+        ("/x/α.html#a b", "http://a.org/x/%CE%B1.html", "a b"),
+        (" b.html#s3 ", "http://a.org/en/b.html", "s3"),
+        ("#top", "http://a.org/en/a.html", "top"),
+    ],
+)
+def test_fragment_variants_of_one_reference_resolve_alike(
+    href: str, url: str, fragment: str
+) -> None:
+    """The fragment is split off before the resolution cache; the answers must not change."""
+    page = extract("http://a.org/en/a.html", f'<a href="b.html">x</a><a href="{href}">y</a>')
+    assert (page.links[-1].url, page.links[-1].fragment) == (url, fragment)

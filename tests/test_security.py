@@ -96,7 +96,8 @@ async def test_nothing_outside_the_scope_is_fetched(tmp_path: Path, outside: Rec
         await site.server.close()
     assert code == 0
     assert outside.requests == []
-    assert sorted(path for path, _ in site.requests) == ["/en/", "/en/a.html"]
+    pages = sorted(path for path, _ in site.requests if path != "/robots.txt")
+    assert pages == ["/en/", "/en/a.html"]
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["summary"]["links"] == 1  # a.html (the seed is no link)
 
@@ -118,7 +119,11 @@ async def test_credentials_go_to_their_own_origin_only(tmp_path: Path, outside: 
     finally:
         await site.server.close()
     assert code == 0
-    assert {path for path, _ in site.requests} == {"/en/", "/en/a.html", "/en/away"}
+    assert {path for path, _ in site.requests} - {"/robots.txt"} == {
+        "/en/",
+        "/en/a.html",
+        "/en/away",
+    }
     assert all(auth is not None and auth.startswith("Basic ") for _, auth in site.requests)
     assert {path for path, _ in outside.requests} >= {"/", "/landing"}
     assert all(auth is None for _, auth in outside.requests)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
 
 from linkcheck.urls import decoded_path, display, in_prefix, normalize, resolve, split_fragment
@@ -69,6 +71,41 @@ def test_display_shows_letters_and_unicode_host() -> None:
 )
 def test_scope_prefix(url: str, prefix: str, inside: bool) -> None:
     assert in_prefix(normalize(url), normalize(prefix)) is inside
+
+
+_JOIN_BASES = [
+    "http://a.org/en/a/d.html",
+    "http://a.org/en/a/d.html?x=1#f",
+    "http://a.org",
+    "https://a.org:8443/x/y/z?q/r#s/t",
+    "http://a.org/a/b;p?q",
+    "http://a.org/%CE%AC/b.html",
+]
+_JOIN_REFERENCES = ["", "#f", "?q", "c", "./c", "../../../c", "/c?x#y", "//b.org/c", ";p", ".."]
+_JOIN_REFERENCES += ["c#", "c#a#b", " /c ", "?#", "c#\u03b2"]
+
+
+@pytest.mark.parametrize("base", _JOIN_BASES)
+def test_resolve_cache_gives_what_a_plain_join_gives(base: str) -> None:
+    """resolve caches joins on part of the base; the answers must not change for it."""
+    for reference in [*_JOIN_REFERENCES, "ά/β.html", "http://x.org/"]:
+        assert resolve(reference, base) == normalize(urljoin(base, reference)), reference
+
+
+def test_fast_canonical_encoding_agrees_with_the_byte_loop() -> None:
+    """The quote()+regex fast path of percent-encoding gives what the byte loop gives."""
+    import random
+
+    from linkcheck import urls
+
+    rng = random.Random(1)
+    alphabet = [*"aZ09-._~!$&'()*+,;=:@/?%# \"<>\\^`{|}\x00\x7f", "ά", "é", "😀", "\ud800"]
+    alphabet += ["%41", "%2f", "%2F", "%ce%ac", "%CE%AC", "%zz", "%4", "%7e", "%25", "%5F"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        for safe in (urls._PATH_SAFE, urls._QUERY_SAFE):
+            fast = urls._canonical_component(text, safe)
+            assert fast == urls._canonical_component_slow(text, safe), text
 
 
 _CANONICAL_CASES = [

@@ -1,0 +1,73 @@
+"""URL traps: infinite URL spaces bounded by a budget per URL "shape" along a chain of links.
+
+A calendar that links to next month for ever, a "next page" that never ends, a session id
+added to every link: each is a chain of pages that all look alike, each found from the
+previous one. The shape of a URL is its origin plus its path with every run of digits
+collapsed to `N` (and hex/UUID-like segments to `H`), plus the sorted query parameter names:
+`/cal/2026/11` and `/cal/2026/12` share the shape `/cal/N/N`.
+
+Counting all pages of a shape would stop real sites, whose 20,000 articles share the shape
+`/articles/N.html` but are found side by side from listing pages. So the budget counts the
+*chain*: a page found from a page of the same shape continues that page's chain; a page
+found from a page of another shape starts at zero. A calendar or an endless pagination
+makes one long chain and is stopped at `limit` hops; a site of many articles makes many
+short ones and is never stopped.
+
+Pure and per run: the crawler asks `ShapeBudget.admit(url, source)` before crawling a page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlsplit
+
+DEFAULT_BUDGET = 25
+"""Same-shape hops followed in a row unless `settings.max_per_pattern` says otherwise."""
+
+_DIGITS = re.compile(r"\d+")
+_HEXISH = re.compile(r"(?i)^(?=[0-9a-f-]*\d)[0-9a-f-]{16,}$")
+
+
+@lru_cache(maxsize=65536)
+def shape_of(url: str) -> str:
+    """The shape of a URL: digits → N, long hex ids → H, query values dropped."""
+    parts = urlsplit(url)
+    segments = []
+    for segment in parts.path.split("/"):
+        if _HEXISH.match(segment):
+            segments.append("H")
+        else:
+            segments.append(_DIGITS.sub("N", segment))
+    keys = sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    query = "?" + "&".join(keys) if keys else ""
+    return f"{parts.scheme}://{parts.netloc}{'/'.join(segments)}{query}"
+
+
+@dataclass(slots=True)
+class ShapeBudget:
+    """Same-shape chain length of every page admitted; refuses a page past `limit`.
+
+    `chains` keeps only non-zero chains (most pages start none), so memory stays small.
+    `exhausted` keeps, per shape that ran out, the first URL refused (for C105 details).
+    """
+
+    limit: int = DEFAULT_BUDGET
+    chains: dict[str, int] = field(default_factory=dict)
+    exhausted: dict[str, str] = field(default_factory=dict)
+
+    def admit(self, url: str, source: str | None = None) -> bool:
+        """Whether `url`, found on `source`, may be crawled: False once its chain of
+        same-shape pages would be longer than `limit`."""
+        if source is None or source == url:
+            return True
+        shape = shape_of(url)
+        if shape != shape_of(source):
+            return True
+        chain = self.chains.get(source, 0) + 1
+        if chain > self.limit:
+            self.exhausted.setdefault(shape, url)
+            return False
+        self.chains[url] = chain
+        return True

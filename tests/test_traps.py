@@ -1,0 +1,61 @@
+"""URL shapes and the per-shape page budget against URL traps."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from linkcheck.traps import ShapeBudget, shape_of
+
+
+@pytest.mark.parametrize(
+    ("url", "shape"),
+    [
+        ("http://a.example/cal/2026/11", "http://a.example/cal/N/N"),
+        ("http://a.example/cal/1999/3", "http://a.example/cal/N/N"),
+        ("http://a.example/en/articles/meeting/", "http://a.example/en/articles/meeting/"),
+        ("http://a.example/p/page-12.html", "http://a.example/p/page-N.html"),
+        ("http://a.example/s?q=1&sort=2&q=3", "http://a.example/s?q&sort"),
+        (
+            "http://a.example/item/3f2b8c1e-9d4a-4b7e-8f00-123456789abc/",
+            "http://a.example/item/H/",
+        ),
+        ("http://a.example:8080/x/1", "http://a.example:8080/x/N"),
+    ],
+)
+def test_shape_collapses_digits_ids_and_query_values(url: str, shape: str) -> None:
+    assert shape_of(url) == shape
+
+
+def test_a_chain_of_look_alike_pages_is_cut_at_the_limit() -> None:
+    """A calendar: each month found on the previous one. Three hops, then refused."""
+    budget = ShapeBudget(limit=3)
+    months = [f"http://a.example/cal/2026/{m}" for m in range(1, 6)]
+    admitted = [budget.admit(url, prev) for prev, url in itertools.pairwise(months)]
+    assert admitted == [True, True, True, False]
+    assert budget.exhausted == {"http://a.example/cal/N/N": months[4]}
+
+
+def test_many_pages_of_one_shape_found_side_by_side_are_not_limited() -> None:
+    """20,000 articles listed on index pages: each chain is one hop long."""
+    budget = ShapeBudget(limit=3)
+    assert all(
+        budget.admit(f"http://a.example/articles/{i}.html", "http://a.example/index.html")
+        for i in range(20_000)
+    )
+
+
+def test_a_different_shape_restarts_the_chain() -> None:
+    budget = ShapeBudget(limit=1)
+    assert budget.admit("http://a.example/p/2", "http://a.example/p/1")
+    assert not budget.admit("http://a.example/p/3", "http://a.example/p/2")
+    assert budget.admit("http://a.example/about", "http://a.example/p/2")
+    assert budget.admit("http://a.example/p/9", "http://a.example/about")
+
+
+def test_different_hosts_never_share_a_chain() -> None:
+    budget = ShapeBudget(limit=1)
+    assert budget.admit("http://b.example/cal/2", "http://a.example/cal/1")
+    assert budget.admit("http://b.example/cal/3", "http://b.example/cal/2")
+    assert not budget.admit("http://b.example/cal/4", "http://b.example/cal/3")
