@@ -603,7 +603,7 @@ def _import(args: argparse.Namespace) -> int:
         result.items, header=header, origin=origin, include=args.include_file
     )
     if args.output:
-        _write_file(args.output, output, force=args.force, what="import")
+        _write_file(args.output, output, force=args.force, what="import", inputs=[str(path)])
     else:
         sys.stdout.write(output)
     for notice in result.notices:
@@ -644,7 +644,7 @@ def _export(args: argparse.Namespace) -> int:
     header = [f"Written by `linkcheck export` from {args.config}; edit the map, not this file."]
     result, invalid = formats.export_config(config, args.format, findings, header)
     if args.output:
-        _write_file(args.output, result.text, force=True, what="export")
+        _write_file(args.output, result.text, force=True, what="export", inputs=config.files)
     else:
         sys.stdout.write(result.text)
     for skip in invalid:
@@ -664,12 +664,34 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.skipped else EXIT_OK
 
 
-def _write_file(name: str, text: str, *, force: bool, what: str) -> None:
-    """Write `text` to `name`; an existing file is kept unless `force`."""
+def _refuse_inputs(outputs: Sequence[str], inputs: Sequence[str], what: str) -> None:
+    """An output that is one of the files read (the map, an include, the imported list)
+    would destroy it: refuse (exit 2) before anything is written."""
+    import os
+
+    from linkcheck.errors import ExportError, ImportFormatError
+
+    error = ImportFormatError if what == "import" else ExportError
+    for output in outputs:
+        for source in inputs:
+            same = (
+                os.path.samefile(output, source)
+                if os.path.exists(output) and os.path.exists(source)
+                else os.path.abspath(output) == os.path.abspath(source)
+            )
+            if same:
+                raise error(f"{output} is {source}, which {what} reads: choose another output")
+
+
+def _write_file(
+    name: str, text: str, *, force: bool, what: str, inputs: Sequence[str] = ()
+) -> None:
+    """Write `text` to `name`; an existing file is kept unless `force`, an input never."""
     from pathlib import Path
 
     from linkcheck.errors import ExportError, ImportFormatError
 
+    _refuse_inputs([name], inputs, what)
     path = Path(name)
     error = ImportFormatError if what == "import" else ExportError
     if path.exists() and not force:
@@ -706,6 +728,7 @@ def _nginx(args: argparse.Namespace) -> int:
         sys.stdout.write(export.http + "\n" + export.server)
     else:
         server_path = server_conf_path(args.output)
+        _refuse_inputs([args.output, server_path], config.files or (config.path,), "nginx")
         try:
             Path(args.output).write_text(export.http, encoding="utf-8")
             Path(server_path).write_text(export.server, encoding="utf-8")

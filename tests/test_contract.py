@@ -281,3 +281,36 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"linkcheck {__version__}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["nginx", "{map}", "-o", "{map}"],
+        ["nginx", "{map}", "--force", "-o", "{part}"],
+        ["export", "{map}", "--format", "csv", "-o", "{map}"],
+        ["export", "{map}", "--format", "netlify", "-o", "{part}"],
+        ["import", "{csv}", "-o", "{csv}", "--force"],
+    ],
+    ids=["nginx-map", "nginx-include", "export-map", "export-include", "import-input"],
+)
+def test_an_output_never_overwrites_a_file_it_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """`linkcheck nginx map.yaml -o map.yaml` used to replace the map with nginx rules."""
+    files = {
+        "map": (
+            "map.yaml",
+            "version: 1\ndefaults: {origin: 'https://h.example'}\n"
+            "include: [part.yaml]\nredirects:\n  - {from: /a, to: /b}\n",
+        ),
+        "part": ("part.yaml", "redirects:\n  - {from: /c, to: /d}\n"),
+        "csv": ("list.csv", "from,to\n/a,/b\n"),
+    }
+    for name, text in files.values():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    names = {key: str(tmp_path / name) for key, (name, _) in files.items()}
+    assert cli.main([arg.format(**names) for arg in argv]) == 2
+    assert "choose another output" in capsys.readouterr().err
+    for name, text in files.values():
+        assert (tmp_path / name).read_text(encoding="utf-8") == text
