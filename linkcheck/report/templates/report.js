@@ -28,6 +28,9 @@
     return el("span", "nolink", label === undefined ? value : label);
   }
 
+  // A URL as a webmaster reads and types it: %CE%B8... back to Greek letters (search only).
+  function readable(url) { try { return decodeURI(str(url)); } catch (e) { return str(url); } }
+
   function fmt(n) { return typeof n === "number" ? n.toLocaleString("en") : str(n); }
 
   function debounce(fn, ms) {
@@ -282,8 +285,8 @@
     if (h === undefined) {
       var r = F[i];
       var d = r[6] || {};
-      h = hay[i] = (r[1] + " " + r[2] + " " + r[3] + " " + r[4] + " " + r[5] + " " +
-        (Array.isArray(d.sources) ? d.sources.join(" ") : "")).toLowerCase();
+      var urls = [r[3], r[5]].concat(Array.isArray(d.sources) ? d.sources : []);
+      h = hay[i] = (r[1] + " " + r[2] + " " + r[4] + " " + urls.join(" ") + " " + urls.map(readable).join(" ")).toLowerCase();
     }
     return h;
   }
@@ -397,7 +400,7 @@
         { label: "live target", cls: "url", value: function (r) { return r[6]; }, cell: function (r) {
           if (r[6] === null) { return "—"; }
           var node = link(r[6]);
-          if (r[2] && r[6] && r[6] !== r[2]) { node.classList.add("bad"); }
+          if (r[9] === 0 && r[2] && r[6] !== r[2]) { node.classList.add("bad"); }  // healthy: targets already compared normalised
           return node;
         } },
         { label: "hops", cls: "num", value: function (r) { return r[7].length; }, cell: function (r) { return r[7].length; } },
