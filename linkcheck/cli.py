@@ -61,6 +61,22 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _at_most(name: str) -> Callable[[str], int]:
+    """A whole-number option bounded like its setting (`config.SETTING_LIMITS`)."""
+    from linkcheck.config import SETTING_LIMITS
+
+    high = SETTING_LIMITS[name]
+    low = 0 if name == "retries" else 1
+
+    def parse(value: str) -> int:
+        number = _non_negative_int(value) if low == 0 else _positive_int(value)
+        if number > high:
+            raise argparse.ArgumentTypeError(f"{value!r} must be at most {high}")
+        return number
+
+    return parse
+
+
 def _non_negative_int(value: str) -> int:
     try:
         number = int(value)
@@ -143,13 +159,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="check only this site (repeatable)",
     )
     parser.add_argument("--max-pages", type=_positive_int, metavar="N")
-    parser.add_argument("--concurrency", type=_positive_int, metavar="N")
-    parser.add_argument("--per-host", type=_positive_int, metavar="N")
+    parser.add_argument("--concurrency", type=_at_most("concurrency"), metavar="N")
+    parser.add_argument("--per-host", type=_at_most("per_host"), metavar="N")
     parser.add_argument(
         "--rate", type=_positive_float, metavar="R", help="requests per second per host"
     )
     parser.add_argument("--timeout", type=_positive_float, metavar="S")
-    parser.add_argument("--retries", type=_non_negative_int, metavar="N")
+    parser.add_argument("--retries", type=_at_most("retries"), metavar="N")
     parser.add_argument(
         "--remap",
         type=_remap,

@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -103,6 +103,13 @@ class Accept:
 
     def expired(self, today: dt.date) -> bool:
         return self.until is not None and today > self.until
+
+
+SETTING_LIMITS: Mapping[str, int] = MappingProxyType(
+    {"concurrency": 10_000, "per_host": 10_000, "retries": 100}
+)
+"""Upper bounds of settings whose typo (an extra zero or three) would exhaust the machine:
+a worker per unit of concurrency, a retry loop per failing URL. Shared with the CLI."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,11 +365,16 @@ class _Reader:
         self.problem(node, f"{what} must be a string, not {_kind(node)}")
         return None
 
-    def integer(self, node: yaml.Node, what: str, *, low: int | None = None) -> int | None:
+    def integer(
+        self, node: yaml.Node, what: str, *, low: int | None = None, high: int | None = None
+    ) -> int | None:
         if isinstance(node, yaml.ScalarNode) and _INT.match(node.value) and not node.style:
             value = int(node.value)
             if low is not None and value < low:
                 self.problem(node, f"{what} must be at least {low}, not {value}")
+                return None
+            if high is not None and value > high:
+                self.problem(node, f"{what} must be at most {high}, not {value}")
                 return None
             return value
         self.problem(node, f"{what} must be a whole number, not {_describe(node)}")
@@ -481,9 +493,11 @@ def _settings(reader: _Reader, node: yaml.Node | None) -> Settings:
             "concurrency", "per_host", "max_pages", "max_depth", "max_hops", "max_bytes",
             "max_per_pattern",
         ):  # fmt: skip
-            _set(reader, values, key, lambda n, w: reader.integer(n, w, low=1), value, what)
+            bounded = partial(reader.integer, low=1, high=SETTING_LIMITS.get(key))
+            _set(reader, values, key, bounded, value, what)
         elif key == "retries":
-            _set(reader, values, key, lambda n, w: reader.integer(n, w, low=0), value, what)
+            bounded = partial(reader.integer, low=0, high=SETTING_LIMITS["retries"])
+            _set(reader, values, key, bounded, value, what)
         elif key in ("rate", "timeout", "max_time"):
             _set(reader, values, key, lambda n, w: reader.number(n, w, low=0.001), value, what)
         elif key == "user_agent":

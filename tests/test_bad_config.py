@@ -157,3 +157,37 @@ def test_a_scheme_relative_from_or_to_is_r300_and_never_exported(
         assert cli.main(["export", str(cfg), "--format", fmt, "--force"]) == 0
         out = capsys.readouterr().out
         assert "//evil" not in out and "//b" not in out and "/ok" in out
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "ok"),
+    [
+        ("concurrency", 10_000, True),
+        ("concurrency", 2_000_000, False),
+        ("per_host", 50_000, False),
+        ("retries", 100, True),
+        ("retries", 1_000_000_000, False),
+    ],
+)
+def test_settings_that_would_exhaust_the_machine_are_r300(
+    tmp_path: Path, setting: str, value: int, ok: bool
+) -> None:
+    """`concurrency: 2000000` started two million workers (3.7 GB, then a hang)."""
+    cfg = write(tmp_path, SITE + f"settings: {{{setting}: {value}}}\n")
+    found = messages(cfg)
+    if ok:
+        assert found == []
+    else:
+        high = 100 if setting == "retries" else 10_000
+        assert found == [f"R300 settings.{setting} must be at most {high}, not {value}"]
+
+
+@pytest.mark.parametrize(("option", "value"), [("--concurrency", "2000000"), ("--retries", "101")])
+def test_the_same_bounds_hold_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    cfg = write(tmp_path, SITE)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["check", str(cfg), "--offline", option, value])
+    assert exit_.value.code == 2
+    assert "must be at most" in capsys.readouterr().err
