@@ -386,6 +386,9 @@ class _Reader:
             if value < low:
                 self.problem(node, f"{what} must be at least {low:g}, not {value:g}")
                 return None
+            if value == float("inf"):  # 1e400: a timeout that never ends a stalled request
+                self.problem(node, f"{what} must be a finite number, not {_describe(node)}")
+                return None
             return value
         self.problem(node, f"{what} must be a number, not {_describe(node)}")
         return None

@@ -191,3 +191,8 @@ def test_the_same_bounds_hold_on_the_command_line(
         cli.main(["check", str(cfg), "--offline", option, value])
     assert exit_.value.code == 2
     assert "must be at most" in capsys.readouterr().err
+
+
+def test_an_infinite_number_is_r300(tmp_path: Path) -> None:
+    cfg = write(tmp_path, SITE + "settings: {timeout: 1e400, rate: 5}\n")
+    assert messages(cfg) == ["R300 settings.timeout must be a finite number, not '1e400'"]
