@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from linkcheck.crawl import CrawlResult, LinkTarget
+from linkcheck.crawl import MAX_SOURCES, CrawlResult, LinkTarget
 from linkcheck.findings import Finding, make_finding
 from linkcheck.model import Response
 
@@ -352,9 +352,31 @@ def check_alternates(result: CrawlResult) -> Iterable[Finding]:
                 )
 
 
+def check_malformed(result: CrawlResult) -> Iterable[Finding]:
+    """C110: references that are no URL (kept by the extractor as written), one finding per
+    reference with the pages that hold it."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    for page in result.all_pages():
+        for reference, problem in page.malformed:
+            pages = found.setdefault(reference, (problem, []))[1]
+            if len(pages) < MAX_SOURCES:
+                pages.append(page.url)
+    for reference, (problem, pages) in found.items():
+        sources = _sources(pages)
+        yield make_finding(
+            "C110",
+            reference,
+            f"malformed link ({problem}): no browser can follow it",
+            source=sources[0],
+            sources=sources,
+            source_count=len(sources),
+        )
+
+
 RESULT_CHECKS: tuple[ResultCheck, ...] = (
     check_limits,
     check_excluded,
     check_insecure,
     check_alternates,
+    check_malformed,
 )

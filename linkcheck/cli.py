@@ -80,6 +80,22 @@ _non_negative_int = _number(int, 0)
 _positive_float = _number(float, 0.0, strict=True)
 
 
+def _at_most(name: str) -> Callable[[str], int]:
+    """A whole-number option bounded like its setting (`config.SETTING_LIMITS`)."""
+    from linkcheck.config import SETTING_LIMITS
+
+    high = SETTING_LIMITS[name]
+    base = _non_negative_int if name == "retries" else _positive_int
+
+    def parse(value: str) -> int:
+        number = base(value)
+        if number > high:
+            raise argparse.ArgumentTypeError(f"{value!r} must be at most {high}")
+        return number
+
+    return parse
+
+
 def _remap(value: str) -> tuple[str, str]:
     """FROM=TO as two normalised http(s) prefixes that agree on a trailing slash.
 
@@ -142,13 +158,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="check only this site (repeatable)",
     )
     parser.add_argument("--max-pages", type=_positive_int, metavar="N")
-    parser.add_argument("--concurrency", type=_positive_int, metavar="N")
-    parser.add_argument("--per-host", type=_positive_int, metavar="N")
+    parser.add_argument("--concurrency", type=_at_most("concurrency"), metavar="N")
+    parser.add_argument("--per-host", type=_at_most("per_host"), metavar="N")
     parser.add_argument(
         "--rate", type=_positive_float, metavar="R", help="requests per second per host"
     )
     parser.add_argument("--timeout", type=_positive_float, metavar="S")
-    parser.add_argument("--retries", type=_non_negative_int, metavar="N")
+    parser.add_argument("--retries", type=_at_most("retries"), metavar="N")
     parser.add_argument(
         "--remap",
         type=_remap,
@@ -609,7 +625,7 @@ def _import(args: argparse.Namespace) -> int:
         result.items, header=header, origin=origin, include=args.include_file
     )
     if args.output:
-        _write_file(args.output, output, force=args.force, what="import")
+        _write_file(args.output, output, force=args.force, what="import", inputs=[str(path)])
     else:
         sys.stdout.write(output)
     for notice in result.notices:
@@ -650,7 +666,7 @@ def _export(args: argparse.Namespace) -> int:
     header = [f"Written by `linkcheck export` from {args.config}; edit the map, not this file."]
     result, invalid = formats.export_config(config, args.format, findings, header)
     if args.output:
-        _write_file(args.output, result.text, force=True, what="export")
+        _write_file(args.output, result.text, force=True, what="export", inputs=config.files)
     else:
         sys.stdout.write(result.text)
     for skip in invalid:
@@ -670,12 +686,34 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.skipped else EXIT_OK
 
 
-def _write_file(name: str, text: str, *, force: bool, what: str) -> None:
-    """Write `text` to `name`; an existing file is kept unless `force`."""
+def _refuse_inputs(outputs: Sequence[str], inputs: Sequence[str], what: str) -> None:
+    """An output that is one of the files read (the map, an include, the imported list)
+    would destroy it: refuse (exit 2) before anything is written."""
+    import os
+
+    from linkcheck.errors import ExportError, ImportFormatError
+
+    error = ImportFormatError if what == "import" else ExportError
+    for output in outputs:
+        for source in inputs:
+            same = (
+                os.path.samefile(output, source)
+                if os.path.exists(output) and os.path.exists(source)
+                else os.path.abspath(output) == os.path.abspath(source)
+            )
+            if same:
+                raise error(f"{output} is {source}, which {what} reads: choose another output")
+
+
+def _write_file(
+    name: str, text: str, *, force: bool, what: str, inputs: Sequence[str] = ()
+) -> None:
+    """Write `text` to `name`; an existing file is kept unless `force`, an input never."""
     from pathlib import Path
 
     from linkcheck.errors import ExportError, ImportFormatError
 
+    _refuse_inputs([name], inputs, what)
     path = Path(name)
     error = ImportFormatError if what == "import" else ExportError
     if path.exists() and not force:
@@ -712,6 +750,7 @@ def _nginx(args: argparse.Namespace) -> int:
         sys.stdout.write(export.http + "\n" + export.server)
     else:
         server_path = server_conf_path(args.output)
+        _refuse_inputs([args.output, server_path], config.files or (config.path,), "nginx")
         try:
             Path(args.output).write_text(export.http, encoding="utf-8")
             Path(server_path).write_text(export.server, encoding="utf-8")

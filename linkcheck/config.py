@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -103,6 +103,13 @@ class Accept:
 
     def expired(self, today: dt.date) -> bool:
         return self.until is not None and today > self.until
+
+
+SETTING_LIMITS: Mapping[str, int] = MappingProxyType(
+    {"concurrency": 10_000, "per_host": 10_000, "retries": 100}
+)
+"""Upper bounds of settings whose typo (an extra zero or three) would exhaust the machine:
+a worker per unit of concurrency, a retry loop per failing URL. Shared with the CLI."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,11 +368,16 @@ class _Reader:
         self.problem(node, f"{what} must be a string, not {_kind(node)}")
         return None
 
-    def integer(self, node: yaml.Node, what: str, *, low: int | None = None) -> int | None:
+    def integer(
+        self, node: yaml.Node, what: str, *, low: int | None = None, high: int | None = None
+    ) -> int | None:
         if isinstance(node, yaml.ScalarNode) and _INT.match(node.value) and not node.style:
             value = int(node.value)
             if low is not None and value < low:
                 self.problem(node, f"{what} must be at least {low}, not {value}")
+                return None
+            if high is not None and value > high:
+                self.problem(node, f"{what} must be at most {high}, not {value}")
                 return None
             return value
         self.problem(node, f"{what} must be a whole number, not {_describe(node)}")
@@ -376,6 +388,9 @@ class _Reader:
             value = float(node.value)
             if value < low:
                 self.problem(node, f"{what} must be at least {low:g}, not {value:g}")
+                return None
+            if value == float("inf"):  # 1e400: a timeout that never ends a stalled request
+                self.problem(node, f"{what} must be a finite number, not {_describe(node)}")
                 return None
             return value
         self.problem(node, f"{what} must be a number, not {_describe(node)}")
@@ -484,9 +499,11 @@ def _settings(reader: _Reader, node: yaml.Node | None) -> Settings:
             "concurrency", "per_host", "max_pages", "max_depth", "max_hops", "max_bytes",
             "max_per_pattern",
         ):  # fmt: skip
-            _set(reader, values, key, lambda n, w: reader.integer(n, w, low=1), value, what)
+            bounded = partial(reader.integer, low=1, high=SETTING_LIMITS.get(key))
+            _set(reader, values, key, bounded, value, what)
         elif key == "retries":
-            _set(reader, values, key, lambda n, w: reader.integer(n, w, low=0), value, what)
+            bounded = partial(reader.integer, low=0, high=SETTING_LIMITS["retries"])
+            _set(reader, values, key, bounded, value, what)
         elif key in ("rate", "timeout", "max_time"):
             _set(reader, values, key, lambda n, w: reader.number(n, w, low=0.001), value, what)
         elif key == "user_agent":
@@ -783,6 +800,8 @@ class _RuleReader:
         origin = self.defaults.origin
         if entry.regex:
             return self._fast_regex_rule(file, entry, index, status)
+        if source[:2] == "//" or (target or "")[:2] == "//":
+            return None  # the slow path says why
         if source[:1] == "/":
             if origin is None:
                 return None
@@ -966,6 +985,9 @@ class _RuleReader:
                 return None, None
         elif _ABSOLUTE.match(source):
             from_url = _normalized(reader, node, source, "`from`")
+        elif source.startswith("//"):
+            reader.problem(node, _scheme_relative("from", source))
+            return None, None
         elif source.startswith("/"):
             if origin is None:
                 reader.problem(node, "a relative `from` needs `defaults.origin`")
@@ -980,6 +1002,8 @@ class _RuleReader:
         if target is not None and status != GONE:
             if _ABSOLUTE.match(target):
                 to_url = _normalized(reader, node, target, "`to`")
+            elif target.startswith("//"):
+                reader.problem(node, _scheme_relative("to", target))
             elif target.startswith("/"):
                 base = origin or (from_url and _origin(from_url))
                 if base is None:
@@ -1024,6 +1048,15 @@ class _RuleReader:
 def _origin(url: str) -> str:
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def _scheme_relative(key: str, value: str) -> str:
+    """`//host/path` is another host to a browser (a Location written so is an open
+    redirect) but a path with an empty segment to nginx and to a join with the origin."""
+    return (
+        f"`{key}` starts with '//', which browsers read as another host and nginx as a "
+        f"path: write the full URL (https://host/...) or a single '/' ({_quoted(value)})"
+    )
 
 
 def _normalized(reader: _Reader, node: yaml.Node, url: str, what: str) -> str | None:

@@ -36,6 +36,10 @@ _LINK_SELECTOR = (
     "a[href], area[href], link[href], img[src], img[srcset], script[src], "
     "source[src], source[srcset], iframe[src]"
 )
+MAX_MALFORMED = 100
+"""Malformed references kept per page (C110); a page of garbage needs no more to be fixed."""
+MAX_REFERENCE = 300
+"""Characters of a malformed reference kept."""
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "blob:")
 _NOT_TEXT = ["script", "style", "noscript", "template", "svg"]
 
@@ -65,6 +69,7 @@ def extract(
 
     links: list[Link] = []
     alternates: list[Alternate] = []
+    malformed: dict[str, str] = {}
     seen: set[tuple[str, str, str]] = set()
     notice_id = notice_node.mem_id if notice_node is not None else None
     for node in tree.css(_LINK_SELECTOR):
@@ -76,6 +81,10 @@ def extract(
         for attribute, reference in _references(tag, attrs):
             target = _absolute(reference, base, origin)
             if target is None:
+                if len(malformed) < MAX_MALFORMED:
+                    problem = _malformed(reference, base)
+                    if problem is not None and reference not in malformed:
+                        malformed[reference[:MAX_REFERENCE]] = problem
                 continue
             key = (target[0], target[1], tag)
             if key not in seen:
@@ -101,6 +110,7 @@ def extract(
         alternates=tuple(alternates),
         notice=notice,
         depth=depth,
+        malformed=tuple(malformed.items()),
     )
 
 
@@ -180,6 +190,20 @@ def _absolute_cached(reference: str, base: str, origin: str) -> tuple[str, str] 
     if not is_http(absolute):
         return None
     return split_fragment(absolute)
+
+
+def _malformed(reference: str, base: str) -> str | None:
+    """Why a reference that was dropped is no URL at all (bad port, unclosed IPv6 bracket,
+    host that cannot be encoded, no host); None when it was dropped for its scheme."""
+    reference = reference.strip()
+    if not reference or reference[:11].lower().startswith(_SKIP_SCHEMES):
+        return None
+    try:
+        resolve(reference, base)
+    except (UrlError, ValueError) as exc:
+        reason = str(exc).split(": '", 1)[0].split(" in '", 1)[0]
+        return reason if len(reason) <= 120 else reason[:117] + "..."
+    return None
 
 
 def _base(tree: LexborHTMLParser, url: str) -> str:

@@ -143,6 +143,14 @@ CATALOGUE: Mapping[str, CodeInfo] = _codes(
         "HTML. Fix the Content-Type or the charset on the server.",
     ),
     CodeInfo(
+        "C110",
+        E,
+        "malformed link",
+        "The link's address is no URL at all: a port out of range, an unclosed IPv6 "
+        "bracket, a host name that cannot be encoded. No browser can follow it, so it is "
+        "reported as it is written in the page (never fetched). Fix the href.",
+    ),
+    CodeInfo(
         "L200",
         E,
         "no legacy counterpart",

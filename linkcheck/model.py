@@ -107,3 +107,5 @@ class Page:
     alternates: tuple[Alternate, ...] = ()
     notice: str | None = None
     depth: int = 0
+    malformed: tuple[tuple[str, str], ...] = ()
+    """(reference as written, why it is no URL): links no browser can follow (C110)."""

@@ -289,6 +289,15 @@ def _move_aside(path: Path) -> Path | None:
     return aside
 
 
+def _looks_like_sqlite(path: Path) -> bool:
+    """Whether `path` starts as every SQLite file does (a damaged one included)."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
 def _is_corrupt(exc: BaseException) -> bool:
     text = str(exc).lower()
     return isinstance(exc, sqlite3.DatabaseError) and (
@@ -330,6 +339,10 @@ def with_history(
         cause = exc.__cause__ or exc
         if not _is_corrupt(cause):
             say(f"history unavailable ({exc}); this run is not compared with the previous one")
+            return report
+        if not _looks_like_sqlite(path):
+            # `--state redirects.yaml` is a slip of the hand: never move the user's file away.
+            say(f"{path} is not a linkcheck state file (not SQLite); left untouched, no history")
             return report
         aside = _move_aside(path)
         if aside is None:

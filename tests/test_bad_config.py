@@ -132,3 +132,67 @@ def test_wrong_types_are_findings_and_the_run_goes_on(tmp_path: Path, text: str)
     assert (out / "report.json").exists()
     if "\ufeff" not in text:
         assert load_config(cfg).problems
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["one-line entries", "block entries"])
+def test_a_scheme_relative_from_or_to_is_r300_and_never_exported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fast: bool
+) -> None:
+    """`to: //evil.example/x` was a path on the origin for validate, nginx and the live
+    check, but the Netlify/Apache exports wrote it as is: a redirect to another host."""
+    entries = [("/a", "//evil.example/x"), ("//b", "/y"), ("/c", "/ok")]
+    lines = [
+        f"  - {{from: '{a}', to: '{b}', status: 301}}\n"
+        if fast
+        else f"  - from: '{a}'\n    to: '{b}'\n"
+        for a, b in entries
+    ]
+    cfg = write(
+        tmp_path,
+        "version: 1\ndefaults: {origin: 'https://h.example'}\nredirects:\n" + "".join(lines),
+    )
+    found = messages(cfg)
+    assert [m.split(" starts with")[0] for m in found] == ["R300 `to`", "R300 `from`"]
+    for fmt in ("netlify", "apache", "csv"):
+        assert cli.main(["export", str(cfg), "--format", fmt, "--force"]) == 0
+        out = capsys.readouterr().out
+        assert "//evil" not in out and "//b" not in out and "/ok" in out
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "ok"),
+    [
+        ("concurrency", 10_000, True),
+        ("concurrency", 2_000_000, False),
+        ("per_host", 50_000, False),
+        ("retries", 100, True),
+        ("retries", 1_000_000_000, False),
+    ],
+)
+def test_settings_that_would_exhaust_the_machine_are_r300(
+    tmp_path: Path, setting: str, value: int, ok: bool
+) -> None:
+    """`concurrency: 2000000` started two million workers (3.7 GB, then a hang)."""
+    cfg = write(tmp_path, SITE + f"settings: {{{setting}: {value}}}\n")
+    found = messages(cfg)
+    if ok:
+        assert found == []
+    else:
+        high = 100 if setting == "retries" else 10_000
+        assert found == [f"R300 settings.{setting} must be at most {high}, not {value}"]
+
+
+@pytest.mark.parametrize(("option", "value"), [("--concurrency", "2000000"), ("--retries", "101")])
+def test_the_same_bounds_hold_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    cfg = write(tmp_path, SITE)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["check", str(cfg), "--offline", option, value])
+    assert exit_.value.code == 2
+    assert "must be at most" in capsys.readouterr().err
+
+
+def test_an_infinite_number_is_r300(tmp_path: Path) -> None:
+    cfg = write(tmp_path, SITE + "settings: {timeout: 1e400, rate: 5}\n")
+    assert messages(cfg) == ["R300 settings.timeout must be a finite number, not '1e400'"]

@@ -155,3 +155,20 @@ async def test_a_healthy_site_has_no_findings(
         aiohttp_server, tmp_path, {"/en/": html("a#x"), "/en/a": html(extra='<p id="x"></p>')}
     )
     assert findings == []
+
+
+async def test_a_malformed_link_is_one_c110_naming_every_page_that_holds_it(
+    aiohttp_server: ServerFactory, tmp_path: Path
+) -> None:
+    bad = "http://127.0.0.1:99999/x"
+    site, findings = await findings_for(
+        aiohttp_server,
+        tmp_path,
+        {"/en/": html("a", bad, "http://[::1"), "/en/a": html(bad, "/en/")},
+    )
+    malformed = sorted((f.url, f.details["sources"]) for f in findings if f.code == "C110")
+    assert malformed == [
+        (bad, [site.url("/en/"), site.url("/en/a")]),
+        ("http://[::1", [site.url("/en/")]),
+    ]
+    assert {f.code for f in findings} == {"C110"}

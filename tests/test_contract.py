@@ -140,7 +140,7 @@ def test_the_demo_report_keeps_the_contract(tmp_path: Path) -> None:
 async def test_a_map_site_and_alternates_keep_the_contract(
     aiohttp_server: ServerFactory, tmp_path: Path
 ) -> None:
-    """R and V findings (H once alternates are checked), invalid entries (live null) and
+    """R, V and H findings, invalid entries (live null) and
     links counted once per target."""
     pages = {
         "/en/": html("a.html", "a.html", "a.html#x", "/en/missing", "/old", extra="<p id=x>"),
@@ -170,7 +170,7 @@ async def test_a_map_site_and_alternates_keep_the_contract(
     report = load(out)
     check_report(report)
     codes = {f["code"] for f in report["findings"]}
-    assert {"C100", "R300", "R302", "R307", "V400", "V406"} <= codes, codes
+    assert {"C100", "R300", "R302", "R307", "V400", "V406", "H501"} <= codes, codes
     assert len(report["redirects"]) == 6
     # R300 and R307 entries are listed, never checked live (R302 is checked: it is valid)
     unchecked = [r["live"] is None for r in report["redirects"]]
@@ -281,3 +281,36 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"linkcheck {__version__}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["nginx", "{map}", "-o", "{map}"],
+        ["nginx", "{map}", "--force", "-o", "{part}"],
+        ["export", "{map}", "--format", "csv", "-o", "{map}"],
+        ["export", "{map}", "--format", "netlify", "-o", "{part}"],
+        ["import", "{csv}", "-o", "{csv}", "--force"],
+    ],
+    ids=["nginx-map", "nginx-include", "export-map", "export-include", "import-input"],
+)
+def test_an_output_never_overwrites_a_file_it_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """`linkcheck nginx map.yaml -o map.yaml` used to replace the map with nginx rules."""
+    files = {
+        "map": (
+            "map.yaml",
+            "version: 1\ndefaults: {origin: 'https://h.example'}\n"
+            "include: [part.yaml]\nredirects:\n  - {from: /a, to: /b}\n",
+        ),
+        "part": ("part.yaml", "redirects:\n  - {from: /c, to: /d}\n"),
+        "csv": ("list.csv", "from,to\n/a,/b\n"),
+    }
+    for name, text in files.values():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    names = {key: str(tmp_path / name) for key, (name, _) in files.items()}
+    assert cli.main([arg.format(**names) for arg in argv]) == 2
+    assert "choose another output" in capsys.readouterr().err
+    for name, text in files.values():
+        assert (tmp_path / name).read_text(encoding="utf-8") == text

@@ -153,3 +153,25 @@ def test_fragment_variants_of_one_reference_resolve_alike(
     """The fragment is split off before the resolution cache; the answers must not change."""
     page = extract("http://a.org/en/a.html", f'<a href="b.html">x</a><a href="{href}">y</a>')
     assert (page.links[-1].url, page.links[-1].fragment) == (url, fragment)
+
+
+@pytest.mark.parametrize(
+    ("href", "reason"),
+    [
+        ("http://[::1", "Invalid IPv6 URL"),
+        ("http://example.org:99999/x", "invalid port"),
+        ("https://\u00e9\u00e9.\u0080.example/", "invalid international host name"),
+    ],
+)
+def test_a_reference_that_is_no_url_is_kept_as_malformed(href: str, reason: str) -> None:
+    """Such links used to vanish silently: a broken link nobody was told about."""
+    page = extract("https://h.example/en/", f'<a href="{href}">x</a><a href="{href}">again</a>')
+    assert page.links == ()
+    assert page.malformed == ((href, reason),)
+
+
+@pytest.mark.parametrize(
+    "href", ["mailto:a@b.c", "javascript:void(0)", "ftp://h/x", "tel:+30", "", "#top", "a.html"]
+)
+def test_other_schemes_and_usual_links_are_not_malformed(href: str) -> None:
+    assert extract("https://h.example/en/", f'<a href="{href}">x</a>').malformed == ()

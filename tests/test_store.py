@@ -91,13 +91,26 @@ class TestTwoRuns:
 class TestBadStateFile:
     def test_a_corrupt_file_is_moved_aside_with_a_warning(self, tmp_path: Path) -> None:
         path = tmp_path / "linkcheck.sqlite"
-        path.write_bytes(b"this is not sqlite at all" * 100)
+        path.write_bytes(b"SQLite format 3\x00" + b"this is no sqlite page at all" * 100)
         warnings: list[str] = []
         report = _run(sample_report(), path, "2026-11-25T00:00:00", warnings)
         assert report.findings == sample_report().findings
         assert len(report.history) == 1
         assert warnings and "corrupt" in warnings[0]
         assert list(tmp_path.glob("linkcheck.sqlite.corrupt-*"))
+
+    def test_a_file_that_is_no_sqlite_at_all_is_left_untouched(self, tmp_path: Path) -> None:
+        """`--state redirects.yaml` used to move the user's config aside and write a
+        database in its place."""
+        path = tmp_path / "redirects.yaml"
+        text = "version: 1\nredirects: []\n" * 50
+        path.write_text(text, encoding="utf-8")
+        warnings: list[str] = []
+        report = _run(sample_report(), path, "2026-11-25T00:00:00", warnings)
+        assert report.findings == sample_report().findings and report.history == ()
+        assert path.read_text(encoding="utf-8") == text
+        assert [p.name for p in tmp_path.iterdir()] == ["redirects.yaml"]
+        assert warnings and "left untouched" in warnings[0]
 
     def test_a_locked_file_gives_a_warning_and_a_run_without_history(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

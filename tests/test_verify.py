@@ -231,3 +231,12 @@ def test_offline_records_list_every_entry_unchecked(tmp_path: Path) -> None:
         ("/e", False, None),
     ]
     assert [r.line for r in records] == [4, 5, 6]
+
+
+async def test_an_unreachable_source_is_described_in_plain_words(tmp_path: Path) -> None:
+    """The message read 'the server answers no answer (...)'."""
+    config = _config(tmp_path, f"http://127.0.0.1:{free_port()}", "  - {from: /a, status: 410}\n")
+    async with Fetcher(config.settings) as fetcher:
+        _, findings = await verify_redirects(config, fetcher, ())
+    [finding] = findings
+    assert finding.message.startswith("declared 410 Gone, but the server gives no answer (")

@@ -227,15 +227,15 @@ async def _check(fetcher: HttpFetcher, check: Check) -> _Outcome:
     no_answer = f"no answer ({answer.error or answer.error_kind or 'network error'})"
     if rule.gone:
         if answer.status != 410:
-            got = answer.status if answer.status is not None else no_answer
-            finding("V406", f"declared 410 Gone, but the server answers {got}")
+            got = f"answers {answer.status}" if answer.status is not None else f"gives {no_answer}"
+            finding("V406", f"declared 410 Gone, but the server {got}")
         return _Outcome(live, tuple(findings))
     if not hops:
         if answer.status is not None and 200 <= answer.status < 300:
             finding("V400", f"does not redirect: the server serves content ({answer.status})")
         else:
-            got = answer.status if answer.status is not None else no_answer
-            finding("V403", f"does not redirect: the server answers {got}")
+            got = f"answers {answer.status}" if answer.status is not None else f"gives {no_answer}"
+            finding("V403", f"does not redirect: the server {got}")
         return _Outcome(live, tuple(findings))
     if first_status != rule.status:
         finding("V401", f"redirects with {first_status}, the map declares {rule.status}")
@@ -252,8 +252,8 @@ async def _check(fetcher: HttpFetcher, check: Check) -> _Outcome:
             final=final_url,
         )
     if not refused and not answer.ok:
-        got = answer.status if answer.status is not None else no_answer
-        finding("V403", f"the final target {final_url} answers {got}", final=final_url)
+        got = f"answers {answer.status}" if answer.status is not None else f"gives {no_answer}"
+        finding("V403", f"the final target {final_url} {got}", final=final_url)
     return _Outcome(live, tuple(findings))
 
 
