@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from linkcheck.config import GONE, REDIRECT_STATUSES
 from linkcheck.redirects.formats.interface import Comment, Entry
+from linkcheck.redirects.validate import REGEX_META, literal_of
 
 __all__ = [
     "NOTE_PREFIX",
@@ -31,34 +32,10 @@ STATUSES = REDIRECT_STATUSES | {GONE}
 NOTE_PREFIX = "note:"
 """A comment line `# note: TEXT` just above a rule is that rule's `note:` (both ways)."""
 
-_META = set(".^$*+?{}[]\\|()")
-
 
 def regex_of_literal(path: str) -> str:
     """`^path$` with only the regex metacharacters escaped (readable for humans)."""
-    return "^" + "".join("\\" + ch if ch in _META else ch for ch in path) + "$"
-
-
-def literal_of(pattern: str) -> str | None:
-    """The one path an anchored regex can match, or None if it can match several."""
-    if not (pattern.startswith("^") and pattern.endswith("$")) or pattern.endswith("\\$"):
-        return None
-    body = pattern[1:-1]
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\":
-            if i + 1 >= len(body) or body[i + 1].isalnum():
-                return None
-            out.append(body[i + 1])
-            i += 2
-            continue
-        if ch in _META:
-            return None
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    return "^" + "".join("\\" + ch if ch in REGEX_META else ch for ch in path) + "$"
 
 
 _WORDS = {"permanent": 301, "temp": 302, "seeother": 303, "gone": 410}
