@@ -334,14 +334,6 @@ def _explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _not_ready(name: str) -> Handler:
-    def handler(args: argparse.Namespace) -> int:
-        print(f"linkcheck: `{name}` is not available in this build", file=sys.stderr)
-        return EXIT_USAGE
-
-    return handler
-
-
 class ProgressDisplay:
     """Crawl progress on stderr: a live line on a terminal, a plain line every few seconds
     otherwise (CI logs), nothing when quiet."""

@@ -99,7 +99,6 @@ class _Collected:
     findings: list[Finding] = field(default_factory=list)
     pairs: list[PairRecord] = field(default_factory=list)
     redirects: list[RedirectRecord] = field(default_factory=list)
-    crawled: bool = False
     requests: int = 0
     replayed: int = 0
 
@@ -210,7 +209,6 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
                 progress=options.progress,
                 result=collected.crawl,
             )
-            collected.crawled = True
             await _pair(config, options, collected, fetcher)
             seen = [*collected.crawl.responses, *collected.crawl.links]
             invalid = rejected_rules(config, collected.findings)

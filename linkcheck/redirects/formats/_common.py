@@ -81,10 +81,6 @@ def parse_status(text: str) -> int | None:
     return None
 
 
-def valid_status(status: int) -> bool:
-    return status in STATUSES
-
-
 def attach_notes(items: list[Entry | Comment]) -> list[Entry | Comment]:
     """Fold `# note: TEXT` comments into the `note` of the entry that follows them."""
     out: list[Entry | Comment] = []
