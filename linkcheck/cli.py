@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from linkcheck import __version__
 from linkcheck.errors import ConfigError, LinkcheckError
-from linkcheck.findings import CATALOGUE, Finding, Severity
+from linkcheck.findings import CATALOGUE, Finding, Severity, fails, is_accepted
 
 if TYPE_CHECKING:
     from linkcheck.crawl import CrawlProgress
@@ -533,9 +533,9 @@ def _validate(args: argparse.Namespace) -> int:
     with _without_gc():
         config = load_config(args.config)
         findings = apply_policy(validate(config), config.settings, dt.date.today())
-    failing = _failing(findings, args.fail_on)
+    failing = fails(findings, args.fail_on)
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
-    accepted = sum(1 for f in findings if f.details.get("accepted"))
+    accepted = sum(1 for f in findings if is_accepted(f))
     if args.format == "json":
         document = {
             "tool": {"name": "linkcheck", "version": __version__},
@@ -545,7 +545,7 @@ def _validate(args: argparse.Namespace) -> int:
                 "config": args.config,
                 "partial": False,
                 "fail_on": args.fail_on,
-                "failed": failing > 0,
+                "failed": failing,
             },
             "summary": {
                 "redirects": len(config.rules),
@@ -573,14 +573,6 @@ def _validate(args: argparse.Namespace) -> int:
                 + f" (--fail-on {args.fail_on})"
             )
     return EXIT_FINDINGS if failing else EXIT_OK
-
-
-def _failing(findings: Sequence[Finding], fail_on: str) -> int:
-    """How many findings are at or above `fail_on` and not accepted."""
-    if fail_on == "never":
-        return 0
-    level = Severity(fail_on).rank
-    return sum(1 for f in findings if f.severity.rank >= level and not f.details.get("accepted"))
 
 
 def _finding_line(finding: Finding) -> str:
