@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+"""The exit codes (DESIGN.md §2), here only: run.py imports them for a run's outcome."""
 DEFAULT_CONFIG = "redirects.yaml"
 ALL_FORMATS = ("html", "json", "junit", "md", "sarif")
 DEFAULT_FORMATS = ("html", "json", "junit", "md")

@@ -21,6 +21,7 @@ from typing import Any
 from linkcheck import __version__
 from linkcheck.accept import apply_policy
 from linkcheck.checks import link_findings
+from linkcheck.cli import DEFAULT_FORMATS, EXIT_FINDINGS, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
 from linkcheck.config import Config, Settings, load_config
 from linkcheck.crawl import CrawlProgress, CrawlResult, crawl
 from linkcheck.errors import ConfigError
@@ -50,8 +51,6 @@ __all__ = [
     "run_check",
 ]
 
-EXIT_OK, EXIT_FINDINGS = 0, 1
-EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 _OVERRIDABLE = ("max_pages", "concurrency", "per_host", "rate", "timeout", "retries")
 
 
@@ -61,7 +60,7 @@ class RunOptions:
 
     config: str
     output: Path = Path("reports")
-    formats: tuple[str, ...] = ("html", "json", "junit", "md")
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     fail_on: str = "error"
     offline: bool = False
     sites: tuple[str, ...] = ()
