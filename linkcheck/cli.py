@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from linkcheck import __version__
-from linkcheck.errors import ConfigError, LinkcheckError
+from linkcheck.errors import ConfigError, ExportError, ImportFormatError, LinkcheckError
 from linkcheck.findings import CATALOGUE, Finding, Severity, fails, is_accepted
 
 if TYPE_CHECKING:
@@ -436,7 +436,6 @@ def print_summary(
         f"{len(report.redirects)} redirects checked{took}",
         file=out,
     )
-    from linkcheck.findings import Severity
 
     errors, warnings, infos = (report.count(s) for s in Severity)
     accepted = f" ({report.accepted} accepted)" if report.accepted else ""
@@ -586,9 +585,7 @@ def _finding_line(finding: Finding) -> str:
 
 def _import(args: argparse.Namespace) -> int:
     """`linkcheck import`: exit 0 all translated, 1 some lines skipped, 2 unreadable."""
-    from pathlib import Path
 
-    from linkcheck.errors import ImportFormatError
     from linkcheck.redirects import formats
 
     path = Path(args.file)
@@ -640,7 +637,6 @@ def _export(args: argparse.Namespace) -> int:
     """`linkcheck export`: exit 0 every valid rule written; 1 refused (errors remain) or some
     rules not expressible in the format; 2 unreadable config or unwritable output."""
     from linkcheck.config import load_config
-    from linkcheck.findings import Severity
     from linkcheck.redirects import formats
     from linkcheck.redirects.nginx import static_findings
 
@@ -686,8 +682,6 @@ def _refuse_inputs(outputs: Sequence[str], inputs: Sequence[str], what: str) -> 
     would destroy it: refuse (exit 2) before anything is written."""
     import os
 
-    from linkcheck.errors import ExportError, ImportFormatError
-
     error = ImportFormatError if what == "import" else ExportError
     for output in outputs:
         for source in inputs:
@@ -704,9 +698,6 @@ def _write_file(
     name: str, text: str, *, force: bool, what: str, inputs: Sequence[str] = ()
 ) -> None:
     """Write `text` to `name`; an existing file is kept unless `force`, an input never."""
-    from pathlib import Path
-
-    from linkcheck.errors import ExportError, ImportFormatError
 
     _refuse_inputs([name], inputs, what)
     path = Path(name)
@@ -721,10 +712,8 @@ def _write_file(
 
 def _nginx(args: argparse.Namespace) -> int:
     """Write (or print) the nginx rules; refuse while error findings remain, unless --force."""
-    from pathlib import Path
 
     from linkcheck.config import load_config
-    from linkcheck.findings import Severity
     from linkcheck.redirects.nginx import server_conf_path, validated_export
 
     with _without_gc():
