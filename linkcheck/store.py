@@ -20,7 +20,7 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -360,19 +360,3 @@ def with_history(
     except (StoreError, sqlite3.Error) as exc:
         say(f"history unavailable ({exc}); this run is not compared with the previous one")
         return report
-
-
-def summaries(reports: Sequence[Report]) -> tuple[RunSummary, ...]:
-    """Run summaries of reports in memory (tests, benchmarks)."""
-    return tuple(
-        RunSummary(
-            r.started,
-            r.count(Severity.ERROR),
-            r.count(Severity.WARNING),
-            r.count(Severity.INFO),
-            r.accepted,
-            r.failed(),
-            r.partial,
-        )
-        for r in reports
-    )
