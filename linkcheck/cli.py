@@ -7,6 +7,7 @@ configuration error that stops the run; 130 / 143 interrupted (reports still wri
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import textwrap
 import time
@@ -92,6 +93,8 @@ def _positive_float(value: str) -> float:
         number = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not math.isfinite(number):  # nan made the rate limiter spin for ever
+        raise argparse.ArgumentTypeError(f"{value!r} is not a finite number")
     if number <= 0:
         raise argparse.ArgumentTypeError(f"{value!r} must be more than 0")
     return number

@@ -182,15 +182,24 @@ def test_settings_that_would_exhaust_the_machine_are_r300(
         assert found == [f"R300 settings.{setting} must be at most {high}, not {value}"]
 
 
-@pytest.mark.parametrize(("option", "value"), [("--concurrency", "2000000"), ("--retries", "101")])
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--concurrency", "2000000", "must be at most"),
+        ("--retries", "101", "must be at most"),
+        ("--rate", "nan", "not a finite number"),
+        ("--timeout", "inf", "not a finite number"),
+    ],
+)
 def test_the_same_bounds_hold_on_the_command_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str, says: str
 ) -> None:
+    """`--rate nan` was accepted and made the rate limiter spin for ever."""
     cfg = write(tmp_path, SITE)
     with pytest.raises(SystemExit) as exit_:
         cli.main(["check", str(cfg), "--offline", option, value])
     assert exit_.value.code == 2
-    assert "must be at most" in capsys.readouterr().err
+    assert says in capsys.readouterr().err
 
 
 def test_an_infinite_number_is_r300(tmp_path: Path) -> None:
