@@ -253,7 +253,7 @@ def check_limits(result: CrawlResult) -> Iterable[Finding]:
         "max_pages": "pages",
         "max_depth": "depth",
         "max_time": "seconds",
-        "max_per_pattern": "pages per URL shape",
+        "max_per_pattern": "look-alike pages in a row",
     }
     for limit in result.limits:
         yield make_finding(

@@ -7,6 +7,7 @@ configuration error that stops the run; 130 / 143 interrupted (reports still wri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 import textwrap
@@ -14,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from linkcheck import __version__
 from linkcheck.errors import ConfigError, LinkcheckError
@@ -31,6 +32,7 @@ ALL_FORMATS = ("html", "json", "junit", "md", "sarif")
 DEFAULT_FORMATS = ("html", "json", "junit", "md")
 
 Handler = Callable[[argparse.Namespace], int]
+_N = TypeVar("_N", int, float)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,14 +54,30 @@ def _formats(value: str) -> tuple[str, ...]:
     return names
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
-    return number
+def _number(kind: type[_N], minimum: _N, *, strict: bool = False) -> Callable[[str], _N]:
+    """An argparse type: a number of `kind`, at least `minimum` (more than it if `strict`)."""
+    noun = "a whole number" if kind is int else "a number"
+    bound = (
+        f"more than {minimum:g}"
+        if strict
+        else ("0 or more" if minimum == 0 else f"at least {minimum}")
+    )
+
+    def parse(value: str) -> _N:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not {noun}") from None
+        if not math.isfinite(number) or number < minimum or (strict and number == minimum):
+            raise argparse.ArgumentTypeError(f"{value!r} must be {bound}")
+        return number
+
+    return parse
+
+
+_positive_int = _number(int, 1)
+_non_negative_int = _number(int, 0)
+_positive_float = _number(float, 0.0, strict=True)
 
 
 def _at_most(name: str) -> Callable[[str], int]:
@@ -76,28 +94,6 @@ def _at_most(name: str) -> Callable[[str], int]:
         return number
 
     return parse
-
-
-def _non_negative_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more")
-    return number
-
-
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not math.isfinite(number):  # nan made the rate limiter spin for ever
-        raise argparse.ArgumentTypeError(f"{value!r} is not a finite number")
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be more than 0")
-    return number
 
 
 def _remap(value: str) -> tuple[str, str]:
@@ -491,13 +487,20 @@ def _demo(args: argparse.Namespace) -> int:
         from linkcheck.demo.__main__ import main as serve_main
 
         return serve_main(["serve"])
+    servers = contextlib.ExitStack()
     try:
-        with served_in_thread() as ports:
-            config = write_config(ports, Path(args.output))
-            outcome = run_and_summarise(args, run_options(args, str(config)))
+        # The fixed ports of redirects.yaml when free, so that one run's findings compare with
+        # the previous run's (new/fixed); any free ports otherwise.
+        try:
+            ports = servers.enter_context(served_in_thread(FIXED_PORTS))
+        except OSError:
+            ports = servers.enter_context(served_in_thread())
     except OSError as exc:
         print(f"linkcheck: the demo servers cannot start: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    with servers:
+        config = write_config(ports, Path(args.output))
+        outcome = run_and_summarise(args, run_options(args, str(config)))
     if outcome.interrupted:
         return outcome.exit_code
     result = verdict(outcome.report.findings, args.site)

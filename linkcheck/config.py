@@ -133,6 +133,9 @@ class Settings:
     check_external: bool = False
     ignore: frozenset[str] = frozenset()
     exclude: tuple[re.Pattern[str], ...] = ()
+    include_urls: tuple[re.Pattern[str], ...] = ()
+    """When set, only URLs one of these matches are crawled or checked (seeds always are);
+    named apart from the top-level `include:` (files of the map)."""
     accept: tuple[Accept, ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=lambda: MappingProxyType({}))
     credentials: Mapping[str, tuple[str, str]] = field(default_factory=lambda: MappingProxyType({}))
@@ -482,7 +485,7 @@ def _set(
 _SETTINGS_KEYS = (
     "concurrency", "per_host", "rate", "timeout", "retries", "max_pages", "max_depth",
     "max_hops", "max_bytes", "max_time", "user_agent", "check_external", "ignore", "exclude",
-    "accept", "severity", "max_per_pattern",
+    "accept", "severity", "max_per_pattern", "include_urls",
 )  # fmt: skip
 
 
@@ -515,7 +518,7 @@ def _settings(reader: _Reader, node: yaml.Node | None) -> Settings:
                 else:
                     codes.append(code)
             values[key] = frozenset(codes)
-        elif key == "exclude":
+        elif key in ("exclude", "include_urls"):
             patterns = []
             for _text, item in reader.strings(value, what):
                 compiled = reader.regex(item, f"item of {what}")

@@ -294,6 +294,10 @@ class _Crawler:
 
     def _admit(self, url: str, depth: int, source: str | None = None) -> bool:
         """Decide a new URL's fate: crawl, check, exclude or ignore. False when ignored."""
+        include = self.settings.include_urls
+        if include and not any(pattern.search(url) for pattern in include):
+            self.ignored.add(url)  # outside `settings.include_urls`: out of scope, no finding
+            return False
         self.seen.add(url)
         pattern = self._excluded(url)
         if pattern is not None:

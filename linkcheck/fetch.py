@@ -59,6 +59,7 @@ KEPT_HEADERS = frozenset(
 _TEXT_TYPES = ("html", "xml", "text/plain")
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 522, 523, 524})
 _CHUNK = 65536
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 STRIKES_BEFORE_BACKOFF = 3
 """Consecutive 5xx/429 answers from one host before the whole host backs off."""
 MAX_HOST_BACKOFF = 5.0
@@ -289,7 +290,13 @@ class Fetcher:
         return await self._fetch(url, follow, method, read_body, raw)
 
     async def _fetch(
-        self, url: str, follow: bool, method: str, read_body: bool, raw: bool
+        self,
+        url: str,
+        follow: bool,
+        method: str,
+        read_body: bool,
+        raw: bool,
+        robots: bool = True,
     ) -> Response:
         started = time.monotonic()
         if not is_http(url):
@@ -300,7 +307,7 @@ class Fetcher:
         seen = {url}
         current = url
         while True:
-            refusal = await self._robots_refusal(current)
+            refusal = await self._robots_refusal(current) if robots else None
             if refusal is not None:
                 return self._failed(url, current, hops, started, refusal, "robots")
             conditional = None
@@ -314,13 +321,18 @@ class Fetcher:
             if conditional is not None and answer.status == 304:
                 return conditional.response
             location = answer.location() if answer.status is not None else None
+            redirect = answer.status in _REDIRECTS
+            if follow and redirect and not (location or "").strip():
+                # A redirect that says not where to: no usable answer (C101), not a page.
+                why = f"{answer.status} redirect without a Location header"
+                return self._failed(url, current, hops, started, why, "protocol")
             if not follow or location is None or not 300 <= (answer.status or 0) < 400:
                 return self._response(url, current, answer, hops, started)
             try:
                 target = self.unmap(resolve(location, self._map(current)))
             except (UrlError, ValueError) as exc:
-                answer.error, answer.error_kind = f"bad Location header: {exc}", "protocol"
-                return self._response(url, current, answer, hops, started)
+                why = f"{answer.status} redirect to an unusable Location: {exc}"
+                return self._failed(url, current, hops, started, why, "protocol")
             target = target.partition("#")[0]
             assert answer.status is not None
             hops.append(Hop(current, answer.status, target))
@@ -430,7 +442,9 @@ class Fetcher:
 
     async def _load_robots(self, robots_url: str) -> Response:
         """Fetch a robots.txt (redirects followed, raw bytes) and apply its crawl delay."""
-        response = await self._fetch(robots_url, True, "GET", True, True)
+        # robots.txt itself is never subject to robots.txt, even through its redirects
+        # (asking would wait on the lock this very fetch holds).
+        response = await self._fetch(robots_url, True, "GET", True, True, robots=False)
         if response.body is not None and response.text is None:
             text = response.body[: 512 * 1024].decode("utf-8", "replace")
             response = Response(

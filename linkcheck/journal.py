@@ -43,6 +43,8 @@ DEFAULT_TTL = 600.0
 """Seconds a cached 2xx answer is reused without asking the server again."""
 
 COMMIT_EVERY = 200
+KEEP_SECONDS = 7 * 24 * 3600.0
+"""Answers not refreshed for this long are dropped when a run finishes."""
 LOCK_TIMEOUT = 2.0
 
 _SCHEMA = """
@@ -331,11 +333,24 @@ class Journal:
                 db.execute("ROLLBACK")
 
     def finish(self) -> None:
-        """Mark the run complete: it will not be resumed (its answers stay as cache)."""
+        """Mark the run complete: it will not be resumed (its answers stay as cache).
+
+        Answers older than `KEEP_SECONDS` that this run did not refresh are dropped, so the
+        file holds about one run's worth per config, not every URL ever seen.
+        """
         self.commit()
+        now = self._clock()
         try:
             self._db.execute(
-                "UPDATE journal_runs SET finished = ? WHERE id = ?", (self._clock(), self.run_id)
+                "UPDATE journal_runs SET finished = ? WHERE id = ?", (now, self.run_id)
+            )
+            self._db.execute(
+                "DELETE FROM journal_entries WHERE config = ? AND fetched < ? AND run_id != ?",
+                (self.config, now - KEEP_SECONDS, self.run_id),
+            )
+            self._db.execute(
+                "DELETE FROM journal_runs WHERE config = ? AND id < ? AND started < ?",
+                (self.config, self.run_id, now - KEEP_SECONDS),
             )
         except sqlite3.Error as exc:
             _warn(f"journal: cannot mark the run finished: {exc}")

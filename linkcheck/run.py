@@ -332,4 +332,4 @@ def _links_per_site(result: CrawlResult) -> dict[str, int]:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")

@@ -187,8 +187,8 @@ def test_settings_that_would_exhaust_the_machine_are_r300(
     [
         ("--concurrency", "2000000", "must be at most"),
         ("--retries", "101", "must be at most"),
-        ("--rate", "nan", "not a finite number"),
-        ("--timeout", "inf", "not a finite number"),
+        ("--rate", "nan", "must be more than 0"),
+        ("--timeout", "inf", "must be more than 0"),
     ],
 )
 def test_the_same_bounds_hold_on_the_command_line(

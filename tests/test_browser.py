@@ -166,3 +166,28 @@ def test_hostile_title_and_url_are_text_and_never_run(browser: Any, report_file:
     assert page.evaluate("window.__pwned") is None
     assert events.dialogs == [] and events.errors == []
     screenshot(page, "report-hostile.png")
+
+
+READABLE = {
+    "https://ru.example.org/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/": "https://ru.example.org/новости/",
+    "https://el.example.org/%CE%AC%CF%81%CE%B8%CF%81%CE%B1/": "https://el.example.org/άρθρα/",
+    "https://x.example.org/%E2%80%AEexe.txt": "https://x.example.org/%E2%80%AEexe.txt",  # bidi
+    "https://x.example.org/a%20b": "https://x.example.org/a%20b",  # invisible once decoded
+    "https://x.example.org/%E2%80": "https://x.example.org/%E2%80",  # not UTF-8
+}
+
+
+def test_urls_read_as_letters_unless_that_would_hide_or_reorder_characters(
+    browser: Any, tmp_path: Path
+) -> None:
+    findings = tuple(make_finding("C100", url, "broken link: 404") for url in READABLE)
+    write_reports(replace(sample_report(), findings=findings), tmp_path, ["html"])
+    page, events = open_report(browser, tmp_path / "index.html")
+    page.click("button[data-tab=findings]")
+    links = page.eval_on_selector_all(
+        "#findings tbody tr.row td.url a",
+        "links => links.map(a => [a.getAttribute('href'), a.textContent])",
+    )
+    assert dict(links) == READABLE
+    assert events.errors == []
+    page.context.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 
 import aiohttp
@@ -189,3 +190,27 @@ class TestDemoRun:
         assert "demo: FAILED" in out
         assert "missed      L204 /en/articles/budget/" in out
         assert "unexpected  C105" in out
+
+    def test_a_second_run_compares_with_the_first_on_the_same_urls(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The demo prefers the fixed ports, so a rerun reports nothing new and nothing fixed."""
+        for _ in range(2):
+            assert main(["demo", "--output", str(tmp_path), "--no-progress"]) == 0
+        out = capsys.readouterr().out
+        assert "0 new, 0 fixed" in out
+        assert f"127.0.0.1:{FIXED_PORTS.en}/" in (tmp_path / "demo-redirects.yaml").read_text(
+            encoding="utf-8"
+        )
+
+    def test_demo_falls_back_to_free_ports_when_a_fixed_one_is_taken(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        with socket.socket() as taken:
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            taken.bind(("127.0.0.1", FIXED_PORTS.en))
+            taken.listen()
+            code = main(["demo", "--output", str(tmp_path), "--no-progress"])
+        assert code == 0, capsys.readouterr().out
+        config = (tmp_path / "demo-redirects.yaml").read_text(encoding="utf-8")
+        assert f"new: http://127.0.0.1:{FIXED_PORTS.en}/" not in config

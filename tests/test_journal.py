@@ -163,3 +163,17 @@ def test_odd_text_round_trips() -> None:
     """Lone surrogates (from surrogateescape decoding) and control characters survive."""
     response = Response(URL, URL, 200, text="\udcff\x00\u2028 Ωμέγα")
     assert decode_response(encode_response(response)).text == "\udcff\x00\u2028 Ωμέγα"
+
+
+def test_finished_run_drops_answers_nobody_refreshed_for_a_week(tmp_path: Path) -> None:
+    clock = Clock()
+    path = tmp_path / "linkcheck.sqlite"
+    with Journal(path, "cfg", clock=clock) as first:
+        first.record(URL + "old", page(), **KEY)
+        first.finish()
+    clock.now += 8 * 24 * 3600
+    with Journal(path, "cfg", clock=clock) as second:
+        second.record(URL + "new", page(), **KEY)
+        second.finish()
+    keys = [row[0] for row in sqlite3.connect(path).execute("SELECT key FROM journal_entries")]
+    assert keys == [f"GET 11 {URL}new"]

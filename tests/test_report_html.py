@@ -12,8 +12,8 @@ import pytest
 from support.reports import XSS_TITLE, XSS_URL, sample_report
 
 from linkcheck.findings import make_finding
-from linkcheck.report import RunSummary
-from linkcheck.report.html import embed_json, render_html
+from linkcheck.report import LiveRedirect, RedirectRecord, RunSummary
+from linkcheck.report.html import _duration, embed_json, render_html
 
 
 def _data(html: str) -> dict[str, object]:
@@ -119,3 +119,75 @@ def test_the_site_overview_counts_pairs_and_coverage(html: str) -> None:
 
 def test_a_partial_run_is_marked() -> None:
     assert 'id="partial"' in render_html(sample_report(partial=True))
+
+
+def test_the_sites_redirect_counts_add_up_to_the_header() -> None:
+    """Relative and legacy-host sources count for their site; the rest in an "other" row."""
+
+    def rule(source: str, healthy: bool) -> RedirectRecord:
+        live = LiveRedirect(301, None, (), 200 if healthy else 404)
+        return RedirectRecord(source, None, 301, 1, "r.yaml", True, live, healthy)
+
+    redirects = (
+        rule("/en/News/a.html", True),
+        rule("https://old.example.org/fr/News/b.html", True),
+        rule("https://old.example.org/fr/News/c.html", False),
+        rule("https://elsewhere.example.com/d", False),
+        RedirectRecord("/bad path", None, 310, 30, "r.yaml", False),
+    )
+    html = render_html(sample_report(redirects=redirects, findings=()))
+    header = re.search(r"<dt>redirects</dt><dd>(\d+) healthy · (\d+) broken", html)
+    assert header is not None and header.groups() == ("2", "2")
+    overview = html.split('id="sites"')[1].split("</table>")[0]
+    rows = re.findall(
+        r"<b>(\w+)</b>.*?</td>(?:\s*<td[^>]*>.*?</td>){4}"
+        r"\s*<td class=\"num\">(\d+) / <span[^>]*>(\d+)</span>",
+        overview,
+        re.S,
+    )
+    assert rows == [("en", "1", "0"), ("fr", "1", "1"), ("other", "0", "1")]
+
+
+def test_a_single_run_draws_one_slim_bar_and_says_so() -> None:
+    """Not a full-width slab with the same date at both ends."""
+    html = render_html(sample_report(history=(RunSummary("2026-11-27T00:00:00", 6, 5, 0),)))
+    chart = html.split("Errors and warnings per run")[1].split("</figure>")[0]
+    widths = {
+        float(w)
+        for w in re.findall(r'<rect class="[ew]" x="[\d.]+" y="\d+" width="([\d.]+)"', chart)
+    }
+    assert widths and max(widths) <= 40
+    assert chart.count("2026-11-27") == 2  # the tooltip and one date under the bar
+    assert "One run so far: 6 errors, 5 warnings" in chart
+    assert ">11</text>" in chart  # the scale: the top value
+
+
+def test_several_runs_show_first_and_last_date_and_no_single_run_note() -> None:
+    history = tuple(RunSummary(f"2026-11-{d:02d}T00:00:00", d, 1, 0) for d in range(1, 21))
+    chart = render_html(sample_report(history=history)).split("Errors and warnings per run")[1]
+    chart = chart.split("</figure>")[0]
+    assert ">2026-11-01</text>" in chart and ">2026-11-20</text>" in chart
+    assert "One run so far" not in chart
+
+
+@pytest.mark.parametrize(
+    ("started", "finished", "stats", "shown"),
+    [
+        (
+            "2026-11-27T00:00:00+00:00",
+            "2026-11-27T00:00:00+00:00",
+            {"crawl_seconds": 0.42},
+            "under 1 s (crawl 0.42 s)",
+        ),
+        ("2026-11-27T00:00:00+00:00", "2026-11-27T00:00:00+00:00", {}, "under 1 s"),
+        ("2026-11-27T00:00:00.100+00:00", "2026-11-27T00:00:00.500+00:00", {}, "0.4 s"),
+        ("2026-11-27T00:00:00+00:00", "2026-11-27T00:00:03+00:00", {}, "3 s"),
+        ("2026-11-27T00:00:00+00:00", "2026-11-27T00:02:05+00:00", {}, "2 min 05 s"),
+        ("2026-11-27T00:00:00+00:00", "2026-11-27T01:02:05+00:00", {}, "1 h 02 min"),
+        ("2026-11-27T00:00:00+00:00", "garbage", {}, ""),
+    ],
+)
+def test_duration_is_readable_even_under_a_second(
+    started: str, finished: str, stats: dict[str, float], shown: str
+) -> None:
+    assert _duration(sample_report(started=started, finished=finished, stats=stats)) == shown

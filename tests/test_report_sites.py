@@ -6,7 +6,7 @@ import pytest
 
 from linkcheck.config import Counterpart, Site
 from linkcheck.findings import make_finding
-from linkcheck.report import PairRecord, RedirectRecord
+from linkcheck.report import LiveRedirect, PairRecord, RedirectRecord
 from linkcheck.report.sites import SiteIndex, site_summaries
 
 EN = Site(
@@ -28,6 +28,32 @@ BLOG = Site("blog", "https://blog.example.org/")
 def test_a_url_belongs_to_the_site_with_the_longest_prefix(url: str, site: str) -> None:
     index = SiteIndex((s.name, s.new, s.legacy) for s in (EN, FR, BLOG))
     assert index.site_of_url(url) == site
+
+
+@pytest.mark.parametrize(
+    ("source", "hops", "site"),
+    [
+        ("https://old.example.org/fr/News/a.html", (), "fr"),  # absolute, on the legacy host
+        ("/en/News/a.html", (), "en"),  # relative: by the path of the prefixes
+        ("/fr/vieux/a.html", (), "fr"),
+        ("^/en/old/(.+)\\.html$", (), "en"),  # regex source
+        (
+            "/a.html",
+            ("https://blog.example.org/a.html --[301]--> https://blog.example.org/b",),
+            "blog",
+        ),
+        ("/de/a.html", (), "blog"),  # only the blog's prefix path (/) contains it
+        ("https://elsewhere.example.com/a", (), ""),
+    ],
+)
+def test_a_rule_belongs_to_the_site_whose_prefix_contains_its_source(
+    source: str, hops: tuple[str, ...], site: str
+) -> None:
+    index = SiteIndex((s.name, s.new, s.legacy) for s in (EN, FR, BLOG))
+    live = LiveRedirect(301, None, hops, 200)
+    assert (
+        index.site_of_redirect(RedirectRecord(source, None, 301, 1, "r.yaml", True, live)) == site
+    )
 
 
 def test_a_finding_may_name_its_site() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linkcheck.model import Response
+from linkcheck.model import Hop, Response
 from linkcheck.report.stats import response_stats, status_counts, time_histogram
 
 
@@ -39,3 +39,23 @@ def test_times_fall_into_buckets() -> None:
 
 def test_no_stats_draw_no_chart() -> None:
     assert status_counts({}) == [] and time_histogram({}) == []
+
+
+def test_each_redirect_hop_counts_as_an_answer_of_its_status() -> None:
+    """A request that went 301 then 302 then 200 shows all three answers in the chart."""
+    hops = (
+        Hop("https://x.org/a", 301, "https://x.org/b"),
+        Hop("https://x.org/b", 302, "https://x.org/c"),
+    )
+    responses = [
+        Response("https://x.org/a", "https://x.org/c", 200, hops=hops),
+        Response(
+            "https://x.org/d",
+            "https://x.org/e",
+            None,
+            error="t",
+            error_kind="timeout",
+            hops=(Hop("https://x.org/d", 301, "https://x.org/e"),),
+        ),
+    ]
+    assert response_stats(responses)["status"] == {"301": 2, "302": 1, "200": 1, "timeout": 1}

@@ -2,7 +2,8 @@
 
 One crawl from the fault server's index meets every fault of `tests/support/faults.py`; each
 must come out as exactly one finding of the right code on its URL, the well-behaved pages must
-all be collected, and the crawl must finish. Timeouts are short (1 s) so the test stays fast.
+all be collected, and the crawl must finish. Timeouts are short (3 s; stalls last 8 s) so the
+test stays fast yet holds on a loaded machine.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ EXPECTED: dict[str, set[str]] = {
     "/bomb/br": {"C108"},
     "/loop/a": {"C107"},
     "/redirect/0": {"C107"},
+    "/nolocation": {"C101"},
+    "/badlocation": {"C101"},
     "/cal/2026/11": set(),
     "/malformed": set(),
     "/deep": set(),
@@ -62,13 +65,13 @@ def write(tmp_path: Path, server: FaultServer, settings: str, site: str = "") ->
     return load_config(path)
 
 
-FAST = "retries: 0, rate: 1000, timeout: 1, max_bytes: 1048576, max_hops: 5, max_per_pattern: 6"
+FAST = "retries: 0, rate: 1000, timeout: 3, max_bytes: 1048576, max_hops: 5, max_per_pattern: 6"
 
 
 @pytest.fixture
 async def faults() -> AsyncIterator[FaultServer]:
     async with FaultServer(
-        stall=4.0, bomb_size=16 * 1024 * 1024, huge_size=4 * 1024 * 1024
+        stall=8.0, bomb_size=16 * 1024 * 1024, huge_size=4 * 1024 * 1024
     ) as server:
         yield server
 
@@ -183,7 +186,7 @@ async def test_the_whole_check_reports_each_fault_once(tmp_path: Path) -> None:
     from linkcheck.run import RunOptions, run_check
 
     robots = "User-agent: *\nDisallow: /page/1\n"
-    async with FaultServer(stall=4.0, robots=robots, bomb_size=16 * 1024 * 1024) as server:
+    async with FaultServer(stall=8.0, robots=robots, bomb_size=16 * 1024 * 1024) as server:
         config = write(tmp_path, server, FAST)
         out = tmp_path / "out"
         outcome = await run_check(RunOptions(config=config.path, output=out, formats=("json",)))
@@ -198,3 +201,35 @@ async def test_the_whole_check_reports_each_fault_once(tmp_path: Path) -> None:
     for path, expected in EXPECTED.items():
         assert codes.get(server.url(path), set()) == expected, path
     assert codes[server.url("/page/1")] == {"C106"}
+
+
+async def test_robots_txt_redirecting_within_its_host_does_not_deadlock(tmp_path: Path) -> None:
+    """/robots.txt → /robots-live (same origin): followed without asking robots.txt again."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    async def handler(request: web.Request) -> web.Response:
+        if request.path == "/robots.txt":
+            raise web.HTTPFound("/robots-live")
+        if request.path == "/robots-live":
+            return web.Response(text="User-agent: *\nDisallow: /private/\n")
+        return web.Response(text="<p>ok</p>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handler)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with Fetcher(load_config_text(tmp_path).settings, robots=True) as fetcher:
+            ok = await fetcher.fetch(str(server.make_url("/public")))
+            refused = await fetcher.fetch(str(server.make_url("/private/x")))
+    finally:
+        await server.close()
+    assert ok.status == 200
+    assert refused.error_kind == "robots"
+
+
+def load_config_text(tmp_path: Path) -> Config:
+    path = tmp_path / "plain.yaml"
+    path.write_text("version: 1\nsettings: {retries: 0, timeout: 5}\nsites: {}\n", encoding="utf-8")
+    return load_config(path)

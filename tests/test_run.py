@@ -339,3 +339,23 @@ def test_the_summary_says_what_changed_since_the_previous_run() -> None:
     stream = io.StringIO()
     cli.print_summary(RunOutcome(report, (), 0), stream=stream)
     assert "since the run of 2026-01-01T00:00:00: 0 new, 1 fixed" in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--rate", "0", "must be more than 0"),
+        ("--rate", "nan", "must be more than 0"),
+        ("--timeout", "inf", "must be more than 0"),
+        ("--retries", "-1", "must be 0 or more"),
+        ("--max-pages", "1.5", "is not a whole number"),
+        ("--concurrency", "0", "must be at least 1"),
+    ],
+)
+def test_bad_numeric_options_exit_2_with_the_reason(
+    option: str, value: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["check", "cfg.yaml", option, value])
+    assert stopped.value.code == 2
+    assert says in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +60,45 @@ def test_different_hosts_never_share_a_chain() -> None:
     assert budget.admit("http://b.example/cal/2", "http://a.example/cal/1")
     assert budget.admit("http://b.example/cal/3", "http://b.example/cal/2")
     assert not budget.admit("http://b.example/cal/4", "http://b.example/cal/3")
+
+
+async def test_include_patterns_narrow_the_crawl(tmp_path: Path) -> None:
+    """settings.include_urls: URLs no pattern matches are neither fetched nor reported."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from linkcheck.checks import link_findings
+    from linkcheck.config import load_config
+    from linkcheck.crawl import crawl
+    from linkcheck.fetch import Fetcher
+
+    hits: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        links = (
+            '<a href="/en/news/1">n</a><a href="/en/shop/cart">c</a><a href="/en/news/gone">g</a>'
+        )
+        if request.path == "/en/news/gone":
+            raise web.HTTPNotFound()
+        return web.Response(text=links, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handler)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        cfg = tmp_path / "redirects.yaml"
+        cfg.write_text(
+            "version: 1\nsettings: {retries: 0, rate: 1000, include_urls: ['/en/news/']}\n"
+            f"sites:\n  en: {{new: '{server.make_url('/en/')}'}}\n",
+            encoding="utf-8",
+        )
+        config = load_config(cfg)
+        async with Fetcher(config.settings) as fetcher:
+            result = await crawl(config, fetcher)
+    finally:
+        await server.close()
+    assert "/en/shop/cart" not in hits
+    assert sorted(set(hits)) == ["/en/", "/en/news/1", "/en/news/gone"]
+    assert [f.code for f in link_findings(result)] == ["C100"]

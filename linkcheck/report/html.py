@@ -85,9 +85,18 @@ def _duration(report: Report) -> str:
     if start is None or end is None:
         return ""
     try:
-        seconds = max(0, int((end - start).total_seconds()))
+        elapsed = max(0.0, (end - start).total_seconds())
     except TypeError:  # one aware, one naive
         return ""
+    if elapsed < 10:  # a short run: "0.4 s" or "under 1 s", never "0 s"
+        if start.microsecond or end.microsecond:
+            return f"{elapsed:.1f} s"
+        if elapsed < 1:  # whole-second timestamps: the crawl's own clock tells more
+            crawl = report.stats.get("crawl_seconds")
+            if isinstance(crawl, int | float) and 0 < crawl < 1:
+                return f"under 1 s (crawl {crawl:.2f} s)"
+            return "under 1 s"
+    seconds = int(elapsed)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
@@ -161,13 +170,11 @@ def _site_rows(report: Report, index: SiteIndex, sites_of: Sequence[str]) -> lis
     live: dict[str, Counter[str]] = {}
     for record in report.redirects:
         if record.healthy is not None:
-            counter = live.setdefault(index.site_of_url(record.source), Counter())
+            counter = live.setdefault(index.site_of_redirect(record), Counter())
             counter["healthy" if record.healthy else "broken"] += 1
     rows = []
     for summary in report.sites:
         checked = live.get(summary.name, Counter())
-        redirects_ok = summary.healthy_redirects or checked["healthy"]
-        redirects_total = summary.redirects or (checked["healthy"] + checked["broken"])
         rows.append(
             {
                 "name": summary.name,
@@ -178,15 +185,15 @@ def _site_rows(report: Report, index: SiteIndex, sites_of: Sequence[str]) -> lis
                 "healthy_pairs": summary.healthy_pairs,
                 "broken_pairs": summary.broken_pairs or (summary.upgraded - summary.healthy_pairs),
                 "coverage": summary.coverage,
-                "redirects_ok": redirects_ok,
-                "redirects_broken": redirects_total - redirects_ok,
+                "redirects_ok": checked["healthy"],
+                "redirects_broken": checked["broken"],
                 "errors": severity_by_site.get(summary.name, Counter())["error"],
                 "warnings": severity_by_site.get(summary.name, Counter())["warning"],
                 **_top_codes(by_site.get(summary.name, Counter())),
             }
         )
-    others = by_site.get("")
-    if others:
+    others = by_site.get("", Counter())
+    if others or "" in live:  # findings or rules of no site: the rows add up to the header
         rows.append(
             {
                 "name": "",
@@ -276,10 +283,17 @@ def _vbars(items: Sequence[tuple[str, int]], width: int = 320, height: int = 140
     return {"bars": bars, "width": width, "height": height, "base": plot}
 
 
+TREND_BAR = 36
+"""Widest bar of the trend chart (px): one or two runs draw slim bars, not wide slabs."""
+
+
 def _trend(history: Sequence[RunSummary], width: int = 320, height: int = 140) -> dict[str, Any]:
+    """Stacked bars of errors and warnings per run, a scale (the top value) at the left."""
     runs = list(history)
     top = max((r.errors + r.warnings for r in runs), default=0) or 1
-    slot = width / max(1, len(runs))
+    x0 = 28  # room for the scale
+    slot = (width - x0) / max(1, len(runs))
+    bar = max(1.0, min(float(TREND_BAR), round(slot - 2, 1)))
     plot = height - 20
     bars = []
     for i, run in enumerate(runs):
@@ -287,8 +301,8 @@ def _trend(history: Sequence[RunSummary], width: int = 320, height: int = 140) -
         hw = round(plot * run.warnings / top)
         bars.append(
             {
-                "x": round(i * slot + 1, 1),
-                "w": max(1.0, round(slot - 2, 1)),
+                "x": round(x0 + i * slot + (slot - bar) / 2, 1),
+                "w": bar,
                 "ye": plot - he,
                 "he": he,
                 "yw": plot - he - hw,
@@ -303,8 +317,11 @@ def _trend(history: Sequence[RunSummary], width: int = 320, height: int = 140) -
         "width": width,
         "height": height,
         "base": plot,
+        "x0": x0,
+        "top": top,
         "first": first,
-        "last": last,
+        "last": last if last != first else "",
+        "single": runs[0] if len(runs) == 1 else None,
     }
 
 

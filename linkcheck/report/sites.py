@@ -47,6 +47,31 @@ class SiteIndex:
                 return name
         return self._hosts.get(_host(url), "")
 
+    def site_of_redirect(self, record: RedirectRecord) -> str:
+        """The site a rule belongs to: by its absolute source, else by the absolute URL the
+        live check asked for (first hop), else by the path of a relative source against the
+        sites' prefixes (new or legacy); `""` when none contains it."""
+        if _host(record.source):
+            return self.site_of_url(record.source)
+        hops = record.live.hops if record.live is not None else ()
+        asked = hops[0].split(" ", 1)[0] if hops else ""
+        if _host(asked):
+            site = self.site_of_url(asked)
+            if site:
+                return site
+        return self._site_of_path(record.source)
+
+    def _site_of_path(self, source: str) -> str:
+        path = source.removeprefix("^")
+        if not path.startswith("/"):
+            return ""
+        paths = sorted(
+            ((urlsplit(prefix).path or "/", name) for prefix, name in self._prefixes),
+            key=lambda item: len(item[0]),
+            reverse=True,
+        )
+        return next((name for prefix_path, name in paths if path.startswith(prefix_path)), "")
+
     def site_of(self, finding: Finding) -> str:
         named = finding.details.get("site")
         if isinstance(named, str) and named:
@@ -65,12 +90,13 @@ def site_summaries(
     """One `SiteSummary` per configured site: pairs healthy/broken, coverage, redirects.
 
     Coverage is healthy pairs over upgraded pages (1.0 when no page is upgraded yet), None
-    for a crawl-only site. Redirects count for the site their source URL belongs to.
+    for a crawl-only site. Redirects count for the site their source belongs to
+    (`SiteIndex.site_of_redirect`).
     """
     index = SiteIndex((s.name, s.new, s.legacy) for s in sites)
     by_site: dict[str, list[RedirectRecord]] = {}
     for record in redirects:
-        by_site.setdefault(index.site_of_url(record.source), []).append(record)
+        by_site.setdefault(index.site_of_redirect(record), []).append(record)
     summaries = []
     for site in sites:
         own = [p for p in pairs if p.site == site.name]

@@ -1,6 +1,7 @@
 """Numbers for the report's charts, gathered from the responses of a run.
 
-`Report.stats` holds `status` (answers by status code, or by error kind for failures) and
+`Report.stats` holds `status` (answers by status code, redirect hops included, or by error
+kind for failures) and
 `times` (seconds per request). The charts are drawn from these; nothing else reads them.
 """
 
@@ -27,10 +28,14 @@ TIME_BUCKETS: Sequence[tuple[float, str]] = (
 
 
 def response_stats(responses: Iterable[Response]) -> dict[str, Any]:
-    """`{"status": {"200": n, "timeout": n, ...}, "times": [seconds, ...]}` for `Report.stats`."""
+    """`{"status": {"200": n, "301": n, "timeout": n, ...}, "times": [seconds, ...]}` for
+    `Report.stats`: every answer a server gave, so each redirect hop (301, 302, ...) counts
+    besides the final status of the request it belongs to."""
     statuses: Counter[str] = Counter()
     times: list[float] = []
     for response in responses:
+        for hop in response.hops:
+            statuses[str(hop.status)] += 1
         key = str(response.status) if response.status is not None else response.error_kind
         statuses[key or "error"] += 1
         if response.elapsed > 0:

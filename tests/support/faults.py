@@ -23,6 +23,8 @@ Paths (all GET/HEAD):
     /bomb/gzip, /bomb/br     `bomb_size` bytes of zeros, gzip / brotli encoded (~KBs on the wire)
     /loop/a, /loop/b         a ↔ b redirect loop
     /redirect/{n}            → /redirect/{n+1} for ever
+    /nolocation              302 without a Location header
+    /badlocation             301 to an unparsable Location
     /cal/{y}/{m}             calendar trap: links to the next and previous months, for ever
     /malformed               broken HTML: unclosed tags, bad entities, odd hrefs
     /deep                    20,000 nested elements
@@ -75,6 +77,8 @@ FAULT_PATHS: tuple[str, ...] = (
     "/bomb/br",
     "/loop/a",
     "/redirect/0",
+    "/nolocation",
+    "/badlocation",
     "/cal/2026/11",
     "/malformed",
     "/deep",
@@ -183,6 +187,8 @@ class FaultServer:
         app.router.add_get("/bomb/{kind}", self.bomb)
         app.router.add_get("/loop/{side}", self.loop)
         app.router.add_get("/redirect/{n}", self.redirect)
+        app.router.add_get("/nolocation", self.nolocation)
+        app.router.add_get("/badlocation", self.badlocation)
         app.router.add_get(r"/cal/{y:\d+}/{m:\d+}", self.calendar)
         app.router.add_get("/malformed", self.malformed)
         app.router.add_get("/deep", self.deep)
@@ -340,6 +346,12 @@ class FaultServer:
     async def redirect(self, request: web.Request) -> web.Response:
         n = int(request.match_info["n"]) if request.match_info["n"].isdigit() else 0
         raise web.HTTPFound(f"/redirect/{n + 1}")
+
+    async def nolocation(self, request: web.Request) -> web.Response:
+        return web.Response(status=302, text="moved, but where?")
+
+    async def badlocation(self, request: web.Request) -> web.Response:
+        return web.Response(status=301, headers={"Location": "http://[::1:99999/x"})
 
     async def calendar(self, request: web.Request) -> web.Response:
         year, month = int(request.match_info["y"]), int(request.match_info["m"])

@@ -16,20 +16,46 @@
     return node;
   }
 
+  // A URL as a webmaster reads and types it: %CE%B8... back to Greek letters. Kept encoded
+  // when decoding fails or would show invisible or direction-changing characters (spoofing).
+  var HIDDEN = /[\u0000-\u0020\u007f-\u00a0\u00ad\u115f\u1160\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0]/;
+  function readable(url) {
+    var value = str(url);
+    try {
+      var shown = decodeURI(value);
+      return HIDDEN.test(shown) && !HIDDEN.test(value) ? value : shown;
+    } catch (e) { return value; }
+  }
+
+  // Text that may wrap after each "/" of a path (a <wbr> there) rather than mid-word;
+  // never inside "http://".
+  function wrapAtSlashes(node, text) {
+    var parts = str(text).split("/");
+    parts.forEach(function (part, i) {
+      if (i > 0) {
+        node.appendChild(document.createTextNode("/"));
+        var prev = parts[i - 1];
+        if (prev && prev.charAt(prev.length - 1) !== ":") { node.appendChild(el("wbr")); }
+      }
+      if (part) { node.appendChild(document.createTextNode(part)); }
+    });
+    return node;
+  }
+
+  // A link whose text is the readable URL and whose href the real (encoded) one.
   function link(url, label) {
     var value = str(url);
+    if (label === undefined) { label = readable(value); }
     if (HTTP.test(value)) {
-      var a = el("a", null, label === undefined ? value : label);
+      var a = wrapAtSlashes(el("a"), label);
+      if (label !== value) { a.title = value; }
       a.href = value;
       a.rel = "noopener noreferrer nofollow";
       a.target = "_blank";
       return a;
     }
-    return el("span", "nolink", label === undefined ? value : label);
+    return wrapAtSlashes(el("span", "nolink"), label);
   }
-
-  // A URL as a webmaster reads and types it: %CE%B8... back to Greek letters (search only).
-  function readable(url) { try { return decodeURI(str(url)); } catch (e) { return str(url); } }
 
   function fmt(n) { return typeof n === "number" ? n.toLocaleString("en") : str(n); }
 
@@ -223,21 +249,46 @@
     var wrap = el("span");
     var details = row[6] || {};
     if (row[5]) { wrap.appendChild(link(row[5])); }
+    else if ("legacy" in details) {  // a pairing finding: the page is known by its legacy counterpart
+      wrap.appendChild(el("span", "sub", "legacy page "));
+      wrap.appendChild(details.legacy ? link(details.legacy) : el("span", "sub", "none found"));
+    }
     var sources = Array.isArray(details.sources) ? details.sources : [];
     var more = sources.filter(function (s) { return s !== row[5]; }).length;
     if (more > 0) { wrap.appendChild(el("span", "sub", " +" + more + " more")); }
     return wrap;
   }
 
-  function kvValue(value) {
-    if (typeof value === "string") { return link(value); }
+  // A hop as recorded ("A --[302]--> B"): text, with each URL its own link.
+  var HOP = /^(\S+) --\[([^\]]*)\]--> (\S+)$/;
+  function hop(text) {
+    var value = str(text);
+    var m = HOP.exec(value);
+    if (!m) { return HTTP.test(value) && !/\s/.test(value) ? link(value) : el("span", null, value); }
+    var span = el("span", "hop");
+    span.appendChild(link(m[1]));
+    span.appendChild(el("span", "arrow", " (" + m[2] + ") → "));
+    span.appendChild(link(m[3]));
+    return span;
+  }
+
+  function kvValue(value, key) {
+    var item = key === "hops" ? hop : link;
+    if (typeof value === "string") { return item(value); }
     if (Array.isArray(value) && value.every(function (v) { return typeof v === "string"; })) {
-      var ul = el("ul");
-      value.slice(0, 100).forEach(function (v) { var li = el("li"); li.appendChild(link(v)); ul.appendChild(li); });
+      var ul = el(key === "hops" ? "ol" : "ul");
+      value.slice(0, 100).forEach(function (v) { var li = el("li"); li.appendChild(item(v)); ul.appendChild(li); });
       if (value.length > 100) { ul.appendChild(el("li", "sub", "… " + (value.length - 100) + " more")); }
       return ul;
     }
     return el("span", null, JSON.stringify(value));
+  }
+
+  // A details key as words: final_url -> "final URL", error_kind -> "error kind".
+  var LABELS = { sources: "referring pages" };
+  function label(key) {
+    if (LABELS[key]) { return LABELS[key]; }
+    return str(key).split("_").map(function (w) { return /^(url|urls|http|id)$/i.test(w) ? w.toUpperCase() : w; }).join(" ");
   }
 
   function findingDetail(row) {
@@ -263,7 +314,7 @@
     }
     Object.keys(details).forEach(function (key) {
       if (key === "accepted" || key === "accept_expired") { return; }
-      add(key === "sources" ? "referring pages" : key, kvValue(details[key]));
+      add(label(key), kvValue(details[key], key));
     });
     box.appendChild(kv);
     return box;
@@ -274,7 +325,7 @@
     { label: "code", value: function (r) { return r[1]; }, cell: codeCell },
     { label: "site", value: function (r) { return r[2]; }, cell: function (r) { return r[2] || "—"; } },
     { label: "URL", cls: "url", value: function (r) { return r[3]; }, cell: function (r) { return link(r[3]); } },
-    { label: "message", value: function (r) { return r[4]; }, cell: function (r) { return r[4]; } },
+    { label: "message", cls: "msg", value: function (r) { return r[4]; }, cell: function (r) { return r[4]; } },
     { label: "found at", cls: "src", value: function (r) { return r[5]; }, cell: sourceCell }
   ];
 
@@ -285,7 +336,7 @@
     if (h === undefined) {
       var r = F[i];
       var d = r[6] || {};
-      var urls = [r[3], r[5]].concat(Array.isArray(d.sources) ? d.sources : []);
+      var urls = [r[3], r[5], str(d.legacy)].concat(Array.isArray(d.sources) ? d.sources : []);
       h = hay[i] = (r[1] + " " + r[2] + " " + r[4] + " " + urls.join(" ") + " " + urls.map(readable).join(" ")).toLowerCase();
     }
     return h;
@@ -344,7 +395,7 @@
     var match = function (r) {
       if ($("p-broken").checked && r[5]) { return false; }
       var q = $("p-search").value.trim().toLowerCase();
-      return !q || (r[0] + " " + r[1] + " " + r[2]).toLowerCase().indexOf(q) >= 0;
+      return !q || (r[0] + " " + r[1] + " " + r[2] + " " + readable(r[1]) + " " + readable(r[2])).toLowerCase().indexOf(q) >= 0;
     };
     tables.pairs = new Table($("pairs"), {
       rows: rows, match: match, empty: "No pairs (no site pairs upgraded pages, or none matched).",
@@ -383,13 +434,17 @@
         var box = el("div");
         box.appendChild(el("p", "explain", "Hops the server answered, in order:"));
         var ul = el("ol");
-        (r[7] || []).forEach(function (h) { var li = el("li"); li.appendChild(link(h)); ul.appendChild(li); });
+        (r[7] || []).forEach(function (h) { var li = el("li"); li.appendChild(hop(h)); ul.appendChild(li); });
         if (!r[7] || !r[7].length) { ul.appendChild(el("li", "sub", "none recorded")); }
         box.appendChild(ul);
         return box;
       },
       columns: [
-        { label: "rule", value: function (r) { return r[0]; }, cell: function (r) { return r[0]; } },
+        { label: "rule", cls: "rule", value: function (r) { return r[0]; }, cell: function (r) {
+          var span = el("span", "rule", str(r[0]).split(/[\\/]/).pop());  // file name:line
+          span.title = str(r[0]);  // the full path
+          return span;
+        } },
         { label: "from", cls: "url", value: function (r) { return r[1]; }, cell: function (r) { return link(r[1]); } },
         { label: "declared target", cls: "url", value: function (r) { return r[2]; }, cell: function (r) { return r[2] ? link(r[2]) : "—"; } },
         { label: "declared", cls: "num", value: function (r) { return r[3]; }, cell: function (r) { return r[3]; } },
