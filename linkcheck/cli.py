@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import math
 import sys
 import textwrap
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
@@ -85,10 +86,10 @@ def _at_most(name: str) -> Callable[[str], int]:
     from linkcheck.config import SETTING_LIMITS
 
     high = SETTING_LIMITS[name]
-    low = 0 if name == "retries" else 1
+    base = _non_negative_int if name == "retries" else _positive_int
 
     def parse(value: str) -> int:
-        number = _non_negative_int(value) if low == 0 else _positive_int(value)
+        number = base(value)
         if number > high:
             raise argparse.ArgumentTypeError(f"{value!r} must be at most {high}")
         return number
@@ -515,10 +516,21 @@ def _demo(args: argparse.Namespace) -> int:
     return EXIT_OK if result.passed else EXIT_FINDINGS
 
 
+@contextlib.contextmanager
+def _without_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a map is read and checked: those short steps build
+    hundreds of thousands of objects that form no cycles, and the collector's passes over
+    them cost a third of the time of a 100,000-rule map."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _validate(args: argparse.Namespace) -> int:
     """`linkcheck validate`: the map's static findings, one `file:line:col: CODE message` each."""
     import datetime as dt
-    import gc
     import json
 
     from linkcheck.accept import apply_policy
@@ -526,12 +538,9 @@ def _validate(args: argparse.Namespace) -> int:
     from linkcheck.redirects.validate import validate
 
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    gc.disable()  # a short run building many objects that form no cycles: 20 % faster
-    try:
+    with _without_gc():
         config = load_config(args.config)
         findings = apply_policy(validate(config), config.settings, dt.date.today())
-    finally:
-        gc.enable()
     failing = _failing(findings, args.fail_on)
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     accepted = sum(1 for f in findings if f.details.get("accepted"))
@@ -650,8 +659,9 @@ def _export(args: argparse.Namespace) -> int:
     from linkcheck.redirects import formats
     from linkcheck.redirects.nginx import static_findings
 
-    config = load_config(args.config)
-    findings = static_findings(config)
+    with _without_gc():
+        config = load_config(args.config)
+        findings = static_findings(config)
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if errors and not args.force:  # the same refusal as `linkcheck nginx`
         for finding in errors[:20]:
@@ -732,8 +742,9 @@ def _nginx(args: argparse.Namespace) -> int:
     from linkcheck.findings import Severity
     from linkcheck.redirects.nginx import server_conf_path, validated_export
 
-    config = load_config(args.config)
-    findings, export = validated_export(config)
+    with _without_gc():
+        config = load_config(args.config)
+        findings, export = validated_export(config)
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if errors and not args.force:
         for finding in errors[:20]:

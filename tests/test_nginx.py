@@ -20,6 +20,7 @@ from support.nginx import NginxServer
 from linkcheck.cli import main
 from linkcheck.config import Config, load_config
 from linkcheck.fetch import Fetcher
+from linkcheck.redirects import nginx as nginx_module
 from linkcheck.redirects.nginx import build_nginx, nginx_problems, render_nginx, server_conf_path
 from linkcheck.redirects.verify import expected_target, verify_redirects
 from linkcheck.urls import normalize
@@ -655,3 +656,34 @@ def test_a_conflicting_duplicate_is_reported_once_by_check_and_validate(tmp_path
         ("R307", f"{path}:7"),
     ]
     assert [r.key for r in export.rules] == ["/a", "/B"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "fast"),
+    [
+        ("{from: /en/a.html, to: /en/b/}", True),
+        ("{from: /en/a.html, to: 'https://fr.example.org/fr/b/?x=1'}", True),
+        ("{from: /en/a.html, to: /en/b/, query: drop, status: 308}", True),
+        ("{from: /en/gone.html, status: 410}", True),
+        ("{from: 'https://other.example.org/x', to: /y}", True),
+        ("{from: /EN/Upper.html, to: /en/upper/}", True),
+        ("{from: /en/%7Euser, to: /en/b%20c/}", False),
+        ("{from: /el/νέα.html, to: /el/άρθρα/}", False),
+        ("{from: /en/.well-known/x, to: /y}", False),
+    ],
+)
+def test_the_plain_fast_path_writes_what_the_general_path_writes(
+    tmp_path: Path, entry: str, fast: bool
+) -> None:
+    """Big maps take a shortcut for plain exact rules; where it applies, same entry."""
+    path = tmp_path / "map.yaml"
+    path.write_text(
+        "defaults: {origin: 'https://inter.example.org'}\nredirects:\n  - " + entry + "\n",
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    (rule,) = config.rules
+    plain = nginx_module._plain_exact(rule)
+    assert (plain is not None) is fast
+    if plain is not None:
+        assert plain == nginx_module._general_rule(rule, config.defaults.origin)

@@ -263,7 +263,44 @@ def _written(rule: Rule) -> None:
             raise _Refused(f"{bad.group(0)!r} in the {what}: percent-encode it")
 
 
+# Text that needs no refusal, escaping or decoding anywhere below: plain ASCII URL characters
+# without `%`, `$`, quotes, `;`, braces, backslashes, spaces or controls.
+_PLAIN = re.compile(r"[A-Za-z0-9\-._~!&()*+,=:@/]*\Z")
+_PLAIN_TARGET = re.compile(r"[A-Za-z0-9\-._~!&()*+,=:@/%?]*\Z")
+
+
+def _plain_exact(rule: Rule) -> NginxRule | None:
+    """The common case of big maps, an exact rule written in plain ASCII, without the
+    general checks (same result, several times faster); None when it is not that case."""
+    from_url, target = rule.from_url, rule.to_url
+    if rule.regex or from_url is None or not _PLAIN.match(rule.source):
+        return None
+    path = "/" + from_url.partition("://")[2].partition("/")[2]
+    if not _PLAIN.match(path) or "//" in path or "/." in path:
+        return None
+    if rule.gone:
+        value = "410"
+    elif (
+        target is None
+        or not _PLAIN_TARGET.match(target)
+        or not _PLAIN_TARGET.match(rule.target or "")
+    ):
+        return None
+    else:
+        mode = "d" if rule.query == "drop" else ("a" if "?" in target else "q")
+        value = f"{rule.status}{mode}:{target}"
+    try:
+        host = _checked_host(_host_of(from_url))
+    except ValueError:
+        return None
+    return NginxRule(host, path, False, value, rule, f'"{path}"', f'"{value}"')
+
+
 def _nginx_rule(rule: Rule, origin: str | None) -> NginxRule:
+    return _plain_exact(rule) or _general_rule(rule, origin)
+
+
+def _general_rule(rule: Rule, origin: str | None) -> NginxRule:
     _written(rule)
     if rule.regex:
         try:
