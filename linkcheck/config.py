@@ -736,6 +736,9 @@ def _defaults(reader: _Reader, node: yaml.Node | None) -> Defaults:
                 values[key] = status
         elif key == "origin":
             origin = reader.url(value, "defaults.origin")
+            if origin is not None and split_credentials(origin)[1] is not None:
+                reader.problem(value, f"defaults.origin {_PUBLISHED}")
+                origin = split_credentials(origin)[0]
             if origin is not None:
                 values[key] = origin.rstrip("/") if origin.count("/") == 3 else origin
         else:
@@ -1059,15 +1062,27 @@ def _scheme_relative(key: str, value: str) -> str:
     )
 
 
+_PUBLISHED = (
+    "holds a user name or password: every redirect would publish it (and every report "
+    "show it); remove it"
+)
+
+
 def _normalized(reader: _Reader, node: yaml.Node, url: str, what: str) -> str | None:
     try:
-        return normalize(url).partition("#")[0]
+        normalized = normalize(url).partition("#")[0]
     except UrlError as exc:
         reader.problem(node, f"{what}: {exc}")
         return None
+    if split_credentials(normalized)[1] is not None:
+        reader.problem(node, f"{what} {_PUBLISHED}")
+        return None
+    return normalized
 
 
 def _fast_normalized(url: str) -> str | None:
+    if "@" in url:
+        return None  # credentials, or an @ in the path: the slow path decides
     if is_canonical(url):
         return url
     try:

@@ -384,7 +384,11 @@ class _Crawler:
                 digest=state.digest and _upgraded(state.site, url),
                 depth=depth,
             )
-        except Exception:  # hostile markup must not stop the crawl
+        except Exception as exc:  # hostile markup must not stop the crawl, nor pass unseen
+            response = self.result.responses.get(url)
+            if response is not None and response.unusable is None:
+                problem = f"the HTML could not be parsed ({type(exc).__name__}: {exc})"
+                self.result.responses[url] = replace(response, unusable=problem[:300])
             return
         state.parsed += 1
         self.result.anchors[url] = page.ids

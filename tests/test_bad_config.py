@@ -182,17 +182,54 @@ def test_settings_that_would_exhaust_the_machine_are_r300(
         assert found == [f"R300 settings.{setting} must be at most {high}, not {value}"]
 
 
-@pytest.mark.parametrize(("option", "value"), [("--concurrency", "2000000"), ("--retries", "101")])
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--concurrency", "2000000", "must be at most"),
+        ("--retries", "101", "must be at most"),
+        ("--rate", "nan", "must be more than 0"),
+        ("--timeout", "inf", "must be more than 0"),
+    ],
+)
 def test_the_same_bounds_hold_on_the_command_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str, says: str
 ) -> None:
+    """`--rate nan` was accepted and made the rate limiter spin for ever."""
     cfg = write(tmp_path, SITE)
     with pytest.raises(SystemExit) as exit_:
         cli.main(["check", str(cfg), "--offline", option, value])
     assert exit_.value.code == 2
-    assert "must be at most" in capsys.readouterr().err
+    assert says in capsys.readouterr().err
 
 
 def test_an_infinite_number_is_r300(tmp_path: Path) -> None:
     cfg = write(tmp_path, SITE + "settings: {timeout: 1e400, rate: 5}\n")
     assert messages(cfg) == ["R300 settings.timeout must be a finite number, not '1e400'"]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["one-line entries", "block entries"])
+def test_credentials_in_the_map_are_r300_and_never_reach_nginx(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fast: bool
+) -> None:
+    """`to: https://u:pw@host/` was exported as `return 301 https://u:pw@host/...`: the
+    password sent to every visitor (and shown in every report)."""
+    entries = [("/a@b", "/c@d"), ("https://u:pw1@h.example/x", "/y"), ("/z", "https://u:pw2@h/")]
+    lines = [
+        f"  - {{from: '{a}', to: '{b}', status: 301}}\n"
+        if fast
+        else f"  - from: '{a}'\n    to: '{b}'\n"
+        for a, b in entries
+    ]
+    cfg = write(
+        tmp_path,
+        "version: 1\ndefaults: {origin: 'https://u:pw0@h.example'}\nredirects:\n" + "".join(lines),
+    )
+    found = messages(cfg)
+    assert [m.split(" holds")[0] for m in found] == [
+        "R300 defaults.origin",
+        "R300 `from`",
+        "R300 `to`",
+    ]
+    assert cli.main(["nginx", str(cfg), "--force"]) == 0
+    out = capsys.readouterr().out
+    assert "pw" not in out and "/c@d" in out

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
 from support.websites import Page, ServerFactory, Site, html, serve, write_config
 
 from linkcheck.checks import link_findings
@@ -326,3 +328,30 @@ async def test_an_exception_on_one_url_is_reported_there_and_the_crawl_goes_on(
     assert sorted(f.url for f in findings if f.code == "C101") == [
         site.url(f"/en/boom{i}") for i in range(3)
     ]
+
+
+async def test_a_page_the_parser_fails_on_is_reported_not_dropped(
+    aiohttp_server: ServerFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page used to vanish without a word (no links followed, no finding)."""
+    import linkcheck.crawl
+
+    real = linkcheck.crawl.extract
+
+    def fragile(url: str, text: str, **kwargs: Any) -> Any:
+        if "bad" in url:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(url, text, **kwargs)
+
+    monkeypatch.setattr(linkcheck.crawl, "extract", fragile)
+    pages = {"/en/": html("bad", "good"), "/en/good": html(), "/en/bad": html("/en/never")}
+    site = await serve(aiohttp_server, pages)
+    config = write_config(
+        tmp_path,
+        f"version: 1\nsettings: {{retries: 0}}\nsites:\n  en:\n    new: {site.url('/en/')}\n",
+    )
+    async with Fetcher(config.settings) as fetcher:
+        result = await crawl(config, fetcher)
+    [finding] = [f for f in link_findings(result) if f.code == "C109"]
+    assert finding.url == site.url("/en/bad")
+    assert "could not be parsed (RecursionError" in finding.message
