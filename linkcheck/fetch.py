@@ -65,8 +65,6 @@ STRIKES_BEFORE_BACKOFF = 3
 MAX_HOST_BACKOFF = 5.0
 """Longest host pause after repeated 5xx without Retry-After (Retry-After itself: up to
 `settings.max_retry_wait`)."""
-ROBOTS_MAX_DELAY = 10.0
-"""A robots.txt Crawl-delay is honoured up to this many seconds between requests."""
 
 
 class _HostLimiter:
@@ -453,11 +451,11 @@ class Fetcher:
         return response
 
     def _apply_delay(self, rules: RobotsRules) -> None:
-        """Slow this origin's limiter to robots.txt's Crawl-delay (capped)."""
+        """Slow this origin's limiter to robots.txt's Crawl-delay (capped in robots.py)."""
         delay = rules.crawl_delay(self.settings.user_agent)
         if delay:
             host = _host_key(self._map(rules.origin + "/"))
-            self._limiter(host).slow_to(min(delay, ROBOTS_MAX_DELAY))
+            self._limiter(host).slow_to(delay)
 
     def _limiter(self, host: str) -> _HostLimiter:
         limiter = self._hosts.get(host)
