@@ -17,7 +17,7 @@ from typing import Any
 
 from linkcheck.crawl import MAX_SOURCES, CrawlResult, LinkTarget
 from linkcheck.findings import Finding, make_finding
-from linkcheck.model import Response
+from linkcheck.model import REDIRECT_FAILURES, Response
 
 __all__ = ["RESULT_CHECKS", "TARGET_CHECKS", "link_findings"]
 
@@ -27,7 +27,6 @@ ResultCheck = Callable[[CrawlResult], Iterable[Finding]]
 UNREACHABLE_KINDS = frozenset(
     {"timeout", "connect", "dns", "tls", "protocol", "network", "internal"}
 )
-REDIRECT_FAILURES = frozenset({"loop", "too_many_redirects"})
 _IMPLICIT_FRAGMENTS = frozenset({"top"})
 
 
