@@ -34,7 +34,7 @@ import aiohttp
 from yarl import URL
 
 from linkcheck import encoding
-from linkcheck.config import Settings
+from linkcheck.config import REDIRECT_STATUSES, Settings
 from linkcheck.journal import Journal
 from linkcheck.model import Hop, Response
 from linkcheck.robots import RobotsCache, RobotsRules, product_token
@@ -59,7 +59,6 @@ KEPT_HEADERS = frozenset(
 _TEXT_TYPES = ("html", "xml", "text/plain")
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 522, 523, 524})
 _CHUNK = 65536
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 STRIKES_BEFORE_BACKOFF = 3
 """Consecutive 5xx/429 answers from one host before the whole host backs off."""
 MAX_HOST_BACKOFF = 5.0
@@ -319,7 +318,7 @@ class Fetcher:
             if conditional is not None and answer.status == 304:
                 return conditional.response
             location = answer.location() if answer.status is not None else None
-            redirect = answer.status in _REDIRECTS
+            redirect = answer.status in REDIRECT_STATUSES
             if follow and redirect and not (location or "").strip():
                 # A redirect that says not where to: no usable answer (C101), not a page.
                 why = f"{answer.status} redirect without a Location header"
