@@ -51,8 +51,6 @@ __all__ = [
     "run_check",
 ]
 
-_OVERRIDABLE = ("max_pages", "concurrency", "per_host", "rate", "timeout", "retries")
-
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
@@ -65,7 +63,8 @@ class RunOptions:
     offline: bool = False
     sites: tuple[str, ...] = ()
     overrides: Mapping[str, Any] = field(default_factory=dict)
-    """Settings given on the command line (max_pages, concurrency, per_host, rate, ...)."""
+    """Settings given on the command line (max_pages, concurrency, per_host, rate, ...), by
+    their `Settings` field names; None means not given."""
     remap: tuple[tuple[str, str], ...] = ()
     resume: bool = False
     """Continue the interrupted run of this config from the journal (no refetching)."""
@@ -176,7 +175,7 @@ def _prepared_config(options: RunOptions) -> Config:
 
 
 def _overridden(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
-    values = {k: v for k, v in overrides.items() if k in _OVERRIDABLE and v is not None}
+    values = {k: v for k, v in overrides.items() if v is not None}
     return replace(settings, **values) if values else settings
 
 
