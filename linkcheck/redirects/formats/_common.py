@@ -12,7 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from linkcheck.config import GONE, REDIRECT_STATUSES
-from linkcheck.redirects.formats.interface import Comment, Entry, ImportResult, Skipped
+from linkcheck.redirects.formats.interface import (
+    Comment,
+    Entry,
+    ExportResult,
+    ImportResult,
+    Skipped,
+)
 from linkcheck.redirects.validate import REGEX_META, literal_of
 
 __all__ = [
@@ -28,6 +34,7 @@ __all__ = [
     "read_lines",
     "regex_of_literal",
     "split_comment",
+    "write_lines",
 ]
 
 STATUSES = REDIRECT_STATUSES | {GONE}
@@ -57,6 +64,30 @@ def read_lines(text: str, entry: Callable[[str, int, set[str]], Entry]) -> Impor
         except Untranslatable as exc:
             skipped.append(Skipped(number, line, str(exc)))
     return ImportResult(tuple(attach_notes(items)), tuple(skipped), tuple(sorted(notices)))
+
+
+def write_lines(
+    entries: Sequence[Entry], header: Sequence[str], line: Callable[[Entry], str], server: str
+) -> ExportResult:
+    """Write a one-rule-a-line format: `line(entry)` per entry, after its `# note:` lines;
+    an `Untranslatable` skips the entry. `server` (which keeps the query string) names it
+    in the notice for `query: drop`, which these formats cannot say."""
+    lines = header_lines(header)
+    skipped: list[Skipped] = []
+    notices: list[str] = []
+    for entry in entries:
+        try:
+            text = line(entry)
+        except Untranslatable as exc:
+            skipped.append(Skipped(entry.line, entry.source, str(exc), entry.where))
+            continue
+        if entry.query == "drop":
+            notices.append(
+                f"{entry.where}: {server} keeps the query string; `query: drop` is not written"
+            )
+        lines.extend(note_lines(entry))
+        lines.append(text)
+    return ExportResult("\n".join(lines) + "\n", tuple(skipped), tuple(notices))
 
 
 def regex_of_literal(path: str) -> str:

@@ -18,18 +18,16 @@ from collections.abc import Sequence
 from linkcheck.redirects.formats._common import (
     Untranslatable,
     decode_letters,
-    header_lines,
     literal_of,
-    note_lines,
     parse_status,
     read_lines,
     regex_of_literal,
+    write_lines,
 )
 from linkcheck.redirects.formats.interface import (
     Entry,
     ExportResult,
     ImportResult,
-    Skipped,
 )
 
 __all__ = ["is_apache_config", "read", "write"]
@@ -124,39 +122,26 @@ def write(
     Apache's directives see the path only (they live in one virtual host), so an absolute
     `from` is written as its path when its host is `origin`'s, and skipped otherwise.
     """
-    lines = header_lines(header)
-    skipped: list[Skipped] = []
-    notices: list[str] = []
-    for entry in entries:
-        try:
-            source = _path_source(entry, origin)
-        except Untranslatable as exc:
-            skipped.append(Skipped(entry.line, entry.source, str(exc), entry.where))
-            continue
-        if entry.query == "drop":
-            notices.append(
-                f"{entry.where}: Apache mod_alias keeps the query string; `query: drop` "
-                "is not written"
-            )
-        # mod_alias matches the decoded path: a percent-encoded letter would never match.
-        pattern = source if entry.regex else regex_of_literal(decode_letters(source))
-        parts = ["RedirectMatch", str(entry.status), _quote(pattern)]
-        if entry.target is not None:
-            parts.append(_quote(entry.target))
-        line = " ".join(parts)
-        expected = decode_letters(source) if not entry.regex else literal_of(source) or source
-        try:
-            back = _directive(line, 0, set())
-        except Untranslatable:
-            back = Entry("", None, 0, 0)
-        if (back.source, back.target, back.status) != (expected, entry.target, entry.status):
-            skipped.append(
-                Skipped(entry.line, entry.source, "Apache would read it differently", entry.where)
-            )
-            continue
-        lines.extend(note_lines(entry))
-        lines.append(line)
-    return ExportResult("\n".join(lines) + "\n", tuple(skipped), tuple(notices))
+    return write_lines(entries, header, lambda entry: _line(entry, origin), "Apache mod_alias")
+
+
+def _line(entry: Entry, origin: str | None) -> str:
+    """The `RedirectMatch` line of `entry`, checked to read back as the same rule."""
+    source = _path_source(entry, origin)
+    # mod_alias matches the decoded path: a percent-encoded letter would never match.
+    pattern = source if entry.regex else regex_of_literal(decode_letters(source))
+    parts = ["RedirectMatch", str(entry.status), _quote(pattern)]
+    if entry.target is not None:
+        parts.append(_quote(entry.target))
+    line = " ".join(parts)
+    expected = decode_letters(source) if not entry.regex else literal_of(source) or source
+    try:
+        back = _directive(line, 0, set())
+    except Untranslatable:
+        back = Entry("", None, 0, 0)
+    if (back.source, back.target, back.status) != (expected, entry.target, entry.status):
+        raise Untranslatable("Apache would read it differently")
+    return line
 
 
 def _path_source(entry: Entry, origin: str | None) -> str:

@@ -19,18 +19,16 @@ from collections.abc import Sequence
 from linkcheck.redirects.formats._common import (
     STATUSES,
     Untranslatable,
-    header_lines,
     literal_of,
-    note_lines,
     read_lines,
     regex_of_literal,
     split_comment,
+    write_lines,
 )
 from linkcheck.redirects.formats.interface import (
     Entry,
     ExportResult,
     ImportResult,
-    Skipped,
 )
 
 __all__ = ["GONE_BODY", "read", "write"]
@@ -128,22 +126,12 @@ def _pattern(source: str, target: str) -> tuple[bool, str, str]:
 
 def write(entries: Sequence[Entry], header: Sequence[str] = ()) -> ExportResult:
     """`_redirects` text for `entries`, in order; what Netlify cannot say is skipped."""
-    lines = header_lines(header)
-    skipped: list[Skipped] = []
-    notices: list[str] = []
-    for entry in entries:
-        try:
-            source, target = _netlify_pair(entry)
-        except Untranslatable as exc:
-            skipped.append(Skipped(entry.line, entry.source, str(exc), entry.where))
-            continue
-        if entry.query == "drop":
-            notices.append(
-                f"{entry.where}: Netlify keeps the query string; `query: drop` is not written"
-            )
-        lines.extend(note_lines(entry))
-        lines.append(f"{source}  {target}  {entry.status}!")
-    return ExportResult("\n".join(lines) + "\n", tuple(skipped), tuple(notices))
+    return write_lines(entries, header, _line, "Netlify")
+
+
+def _line(entry: Entry) -> str:
+    source, target = _netlify_pair(entry)
+    return f"{source}  {target}  {entry.status}!"
 
 
 def _netlify_pair(entry: Entry) -> tuple[str, str]:
