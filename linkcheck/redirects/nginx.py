@@ -473,13 +473,8 @@ def _server_part(config: Config, exported: Iterable[NginxRule]) -> str:
 
 def render_nginx(config: Config) -> tuple[str, str]:
     """(http part, server part) for the valid, expressible rules of `config`."""
-    export = build_nginx(config, exclude=_rejected(config))
+    export = validated_export(config)[1]
     return export.http, export.server
-
-
-def _rejected(config: Config) -> frozenset[int]:
-    """Indexes of rules the validator rejects (R300, R307)."""
-    return rejected_rules(config, static_findings(config))
 
 
 def rejected_rules(config: Config, findings: Iterable[Finding]) -> frozenset[int]:
