@@ -471,7 +471,7 @@ class _Crawler:
 
     def _record(self, url: str, response: Response) -> None:
         self.checked += 1
-        if (response.status is None and response.error_kind != "robots") or (
+        if (response.status is None and response.error_kind not in ("robots", "scope")) or (
             response.status is not None and response.status >= 400
         ):
             self.errors += 1

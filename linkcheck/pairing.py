@@ -434,6 +434,23 @@ def judge(
         return _record(site, named, response, None, False), findings
     if redirects_back(response, page.url):
         return found("L204", f"the legacy page {display(url)} redirects back to this upgraded page")
+    if response.error_kind == "scope" and response.hops:
+        # It redirects to another host, not followed (`check_external` off): what it leads to
+        # is unknown, so neither L201 nor a content judgement; said, not silent.
+        findings.append(
+            make_finding(
+                "C106",
+                url,
+                f"legacy counterpart not checked: it redirects to {display(response.final_url)}, "
+                "another host (settings.check_external is off)",
+                source=page.url,
+                site=site.name,
+                legacy=url,
+                final=response.final_url,
+                hops=hops,
+            )
+        )
+        return _record(site, named, response, None, False), findings
     if response.status is None or not response.ok:
         what = (
             f"answers {response.status}"
