@@ -31,6 +31,7 @@ from linkcheck.config import Site
 from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, make_finding
 from linkcheck.model import Page, Response
+from linkcheck.redos import MAX_SUBJECT
 from linkcheck.report import PairRecord
 from linkcheck.similarity import TextDigest, not_found_phrase, page_similarity
 from linkcheck.urls import (
@@ -103,7 +104,9 @@ def upgraded_pages(site: Site, pages: Sequence[Page]) -> list[Page]:
     for page in pages:
         if page.url in seen or not in_prefix(page.url, site.new):
             continue
-        if site.upgraded is not None and not site.upgraded.search(decoded_path(page.url)):
+        if site.upgraded is not None and (
+            len(page.url) > MAX_SUBJECT or not site.upgraded.search(decoded_path(page.url))
+        ):
             continue
         seen.add(page.url)
         out.append(page)
@@ -151,6 +154,8 @@ def pattern_url(site: Site, page_url: str) -> str | None:
     counterpart = site.counterpart
     if counterpart is None or counterpart.pattern is None:
         return None
+    if len(page_url) > MAX_SUBJECT:
+        return None  # user regexes never see such a URL (redos.py)
     match = counterpart.pattern.match.search(decoded_path(page_url))
     if match is None:
         return None
