@@ -132,15 +132,21 @@ def check_redirect(
 ) -> Finding | None:
     """C102: the link goes through a redirect to a working page; link the final URL.
 
-    Redirects that end broken are C100, loops C107: the fix is elsewhere.
+    Redirects that end broken are C100, loops C107: the fix is elsewhere. A redirect out of
+    the crawl scope (another host, `check_external` off) was not followed: the link does
+    redirect, to `final`, whose own answer is unknown.
     """
-    if not response.hops or response.status is None or response.status >= 400:
+    if not response.hops:
+        return None
+    outside = response.status is None and response.error_kind == "scope"
+    if not outside and (response.status is None or response.status >= 400):
         return None
     first = response.hops[0]
+    unfollowed = " (another host: not followed)" if outside else ""
     return _target_finding(
         "C102",
         url,
-        f"link target redirects ({first.status}) to {response.final_url}",
+        f"link target redirects ({first.status}) to {response.final_url}{unfollowed}",
         target,
         response,
         status=first.status,

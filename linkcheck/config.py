@@ -29,6 +29,7 @@ import yaml
 from linkcheck.errors import ConfigError, ConfigSyntaxError
 from linkcheck.extract import selector_problem
 from linkcheck.findings import CATALOGUE, Finding, Severity, make_finding
+from linkcheck.redos import exponential_risk
 from linkcheck.urls import (
     UrlError,
     is_canonical,
@@ -424,10 +425,21 @@ class _Reader:
         if text is None:
             return None
         try:
-            return re.compile(text)
+            compiled = re.compile(text)
         except re.error as exc:
             self.problem(node, f"{what}: regex does not compile: {exc}")
             return None
+        risk = exponential_risk(text)
+        if risk is not None:
+            # Python's re would hang the run (GIL held, SIGTERM too) on an unlucky URL.
+            self.problem(
+                node,
+                f"{what}: regex can take exponential time on some URLs (nested quantifiers: "
+                f"a group repeated `{risk}` holds a repeat that can match all of it); "
+                "rewrite it, e.g. `(a+)+` as `a+`; it is not used",
+            )
+            return None
+        return compiled
 
     def url(self, node: yaml.Node, what: str) -> str | None:
         text = self.string(node, what)

@@ -28,6 +28,7 @@ from linkcheck.config import Config, Site
 from linkcheck.extract import extract, extract_ids
 from linkcheck.fetch import Fetcher
 from linkcheck.model import Page, Response
+from linkcheck.redos import MAX_SUBJECT
 from linkcheck.sitemaps import MAX_DECODED_BYTES, parse_sitemap
 from linkcheck.sitemaps import MAX_DEPTH as SITEMAP_DEPTH
 from linkcheck.traps import ShapeBudget
@@ -295,7 +296,9 @@ class _Crawler:
     def _admit(self, url: str, depth: int, source: str | None = None) -> bool:
         """Decide a new URL's fate: crawl, check, exclude or ignore. False when ignored."""
         include = self.settings.include_urls
-        if include and not any(pattern.search(url) for pattern in include):
+        if include and (
+            len(url) > MAX_SUBJECT or not any(pattern.search(url) for pattern in include)
+        ):
             self.ignored.add(url)  # outside `settings.include_urls`: out of scope, no finding
             return False
         self.seen.add(url)
@@ -331,6 +334,8 @@ class _Crawler:
         return None
 
     def _excluded(self, url: str) -> str | None:
+        if len(url) > MAX_SUBJECT:
+            return None  # user regexes never see such a URL (redos.py)
         for pattern in self.settings.exclude:
             if pattern.search(url):
                 return pattern.pattern
@@ -471,7 +476,7 @@ class _Crawler:
 
     def _record(self, url: str, response: Response) -> None:
         self.checked += 1
-        if (response.status is None and response.error_kind != "robots") or (
+        if (response.status is None and response.error_kind not in ("robots", "scope")) or (
             response.status is not None and response.status >= 400
         ):
             self.errors += 1
@@ -520,4 +525,4 @@ def _looks_like_sitemap(url: str) -> bool:
 def _upgraded(site: Site, url: str) -> bool:
     if site.upgraded is None:
         return True
-    return site.upgraded.search(decoded_path(url)) is not None
+    return len(url) <= MAX_SUBJECT and site.upgraded.search(decoded_path(url)) is not None

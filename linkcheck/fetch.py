@@ -16,6 +16,12 @@ None plus `error`/`error_kind` when no answer came). Inside:
 
 `remap` sends requests for URLs starting with FROM to TO (a staging copy) while every record
 keeps the configured URLs, so reports read like production.
+
+`allowed` is the crawl scope (DESIGN.md §8: only http(s) inside the configured scope is
+fetched): a redirect to a URL it refuses is recorded as a hop but not followed, and the
+Response says so (`error_kind` "scope", `final_url` the refused location). The URLs the
+callers ask for are their own scope decisions (crawl, pairing, verification); this guards
+what the servers send us to.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import email.utils
 import random
 import time
 from collections import deque
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -207,14 +213,17 @@ class Fetcher:
         robots: bool = False,
         robots_exempt: Collection[str] = (),
         journal: Journal | None = None,
+        allowed: Callable[[str], bool] | None = None,
     ) -> None:
         """`robots`: honour robots.txt (`run.py` turns it on for every check; off by default
         so a Fetcher built for one job does exactly the requests it is asked for);
         `robots_exempt`: origins where it is not honoured (sites with `robots: false`);
         remapped URLs are exempt too (a staging copy usually disallows everything, and
         checking it is the point of `--remap`). `journal`: answer from and record into the
-        run journal (resume, cache between runs)."""
+        run journal (resume, cache between runs). `allowed`: which (configured, unmapped)
+        URLs a redirect may lead to; None follows redirects anywhere (http(s) only)."""
         self.settings = settings
+        self._allowed = allowed
         self._remap = tuple(remap)
         self._robots_on = robots
         self._robots_exempt = frozenset(robots_exempt)
@@ -348,6 +357,9 @@ class Fetcher:
                 return self._failed(
                     url, target, hops, started, "redirect to a non-http(s) URL", "scope"
                 )
+            if self._allowed is not None and not self._allowed(target):
+                why = "redirects out of scope (another host, check_external off): not followed"
+                return self._failed(url, target, hops, started, why, "scope")
             seen.add(target)
             current = target
 

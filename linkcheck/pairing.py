@@ -32,6 +32,7 @@ from linkcheck.extract import DIGEST_CHARS, main_text
 from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, make_finding
 from linkcheck.model import Page, Response
+from linkcheck.redos import MAX_SUBJECT
 from linkcheck.report import PairRecord
 from linkcheck.similarity import TextDigest, not_found_phrase, page_similarity
 from linkcheck.urls import (
@@ -101,7 +102,9 @@ def upgraded_pages(site: Site, pages: Sequence[Page]) -> list[Page]:
     for page in pages:
         if page.url in seen or not in_prefix(page.url, site.new):
             continue
-        if site.upgraded is not None and not site.upgraded.search(decoded_path(page.url)):
+        if site.upgraded is not None and (
+            len(page.url) > MAX_SUBJECT or not site.upgraded.search(decoded_path(page.url))
+        ):
             continue
         seen.add(page.url)
         out.append(page)
@@ -149,6 +152,8 @@ def pattern_url(site: Site, page_url: str) -> str | None:
     counterpart = site.counterpart
     if counterpart is None or counterpart.pattern is None:
         return None
+    if len(page_url) > MAX_SUBJECT:
+        return None  # user regexes never see such a URL (redos.py)
     match = counterpart.pattern.match.search(decoded_path(page_url))
     if match is None:
         return None
@@ -423,6 +428,23 @@ def judge(
         return _record(site, named, response, None, False), findings
     if redirects_back(response, page.url):
         return found("L204", f"the legacy page {display(url)} redirects back to this upgraded page")
+    if response.error_kind == "scope" and response.hops:
+        # It redirects to another host, not followed (`check_external` off): what it leads to
+        # is unknown, so neither L201 nor a content judgement; said, not silent.
+        findings.append(
+            make_finding(
+                "C106",
+                url,
+                f"legacy counterpart not checked: it redirects to {display(response.final_url)}, "
+                "another host (settings.check_external is off)",
+                source=page.url,
+                site=site.name,
+                legacy=url,
+                final=response.final_url,
+                hops=hops,
+            )
+        )
+        return _record(site, named, response, None, False), findings
     if response.status is None or not response.ok:
         what = (
             f"answers {response.status}"

@@ -197,6 +197,7 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
             robots=True,
             robots_exempt=exempt,
             journal=journal,
+            allowed=fetch_scope(config),
         ) as fetcher,
     ):
         try:
@@ -216,6 +217,39 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
         finally:
             collected.requests = fetcher.requests
             collected.replayed = journal.replayed if journal is not None else 0
+
+
+def fetch_scope(config: Config) -> Callable[[str], bool] | None:
+    """Where a redirect may lead the Fetcher (DESIGN.md §8): the hosts of the sites (`new`,
+    `legacy`, seeds, an absolute `pattern.legacy`), `defaults.origin` and the hosts the
+    redirect map declares (its sources and targets: verifying them is asked for). Any host
+    with `check_external` (None). Hosts, not origins: another port or scheme of a configured
+    host is the same site.
+    """
+    if config.settings.check_external:
+        return None
+    hosts: set[str] = set()
+    for site in config.sites:
+        pattern = site.counterpart.pattern if site.counterpart is not None else None
+        for url in (site.new, site.legacy, *site.seeds, pattern.legacy if pattern else None):
+            hosts.add(_host(url))
+    hosts.add(_host(config.defaults.origin))
+    for rule in config.rules:
+        hosts.add(_host(rule.from_url))
+        hosts.add(_host(rule.to_url or rule.target))
+    hosts.discard("")
+    scope = frozenset(hosts)
+    return lambda url: _host(url) in scope
+
+
+def _host(url: str | None) -> str:
+    """Lower-case host of an absolute http(s) URL ("" otherwise, or when it is templated)."""
+    if not url or not url[:8].lower().startswith(("http://", "https://")):
+        return ""
+    netloc = url.partition("://")[2].partition("/")[0].partition("?")[0].partition("#")[0]
+    netloc = netloc.rpartition("@")[2]
+    host = netloc.partition("]")[0] + "]" if netloc.startswith("[") else netloc.partition(":")[0]
+    return "" if "$" in host or "{" in host else host.lower().rstrip(".")
 
 
 async def _pair(

@@ -287,3 +287,30 @@ class TestUnusableFiles:
         path.write_text("version: 1\ninclude: more.yaml\n", encoding="utf-8")
         with pytest.raises(ConfigSyntaxError, match=r"more.yaml:3:1: YAML syntax error"):
             load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("site", "field"),
+    [
+        ("upgraded: '^/en/(a+)+$'", "upgraded"),
+        ("counterpart: {pattern: {match: '^/en/(.*a){20}$', legacy: '/old/'}}", "match"),
+    ],
+)
+def test_a_site_regex_with_nested_quantifiers_is_r300_and_not_used(
+    tmp_path: Path, site: str, field: str
+) -> None:
+    """It would hang the crawl or the pairing on an unlucky path (Python's re holds the GIL)."""
+    path = tmp_path / "cfg.yaml"
+    path.write_text(
+        "version: 1\nsites:\n"
+        "  en: {new: 'https://inter.example.org/en/', legacy: 'https://old.example.org/', "
+        f"{site}}}\n",
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    (problem,) = config.problems
+    assert problem.code == "R300"
+    assert "exponential time" in problem.message and field in problem.message
+    assert config.sites[0].upgraded is None
+    counterpart = config.sites[0].counterpart
+    assert counterpart is None or counterpart.pattern is None

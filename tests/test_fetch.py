@@ -405,3 +405,65 @@ async def test_retry_after_pauses_the_whole_host(aiohttp_server: ServerFactory) 
     assert second.status == 200
     refused_at = seen[0][1]
     assert dict(seen)["/second"] - refused_at >= 0.9
+
+
+class TestRedirectScope:
+    """`allowed`: a redirect out of the scope is recorded, never followed (DESIGN.md §8)."""
+
+    @staticmethod
+    async def outside_server() -> tuple[TestServer, list[str]]:
+        """A counting server on another loopback address (127.0.0.2): another host."""
+        requests: list[str] = []
+
+        async def handle(request: web.Request) -> web.Response:
+            requests.append(request.path_qs)
+            return web.Response(text="<title>outside</title>", content_type="text/html")
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", handle)
+        server = TestServer(app, host="127.0.0.2")
+        await server.start_server()
+        return server, requests
+
+    @pytest.mark.parametrize("in_scope", [False, True])
+    async def test_a_redirect_to_another_host_is_followed_only_when_allowed(
+        self, aiohttp_server: ServerFactory, in_scope: bool
+    ) -> None:
+        outside, requests = await self.outside_server()
+        target = url_of(outside, "/landing")
+        app = web.Application()
+        app.router.add_get("/away", lambda r: web.HTTPFound(target))
+        app.router.add_get("/robots.txt", lambda r: web.Response(text="User-agent: *\n"))
+        server = await aiohttp_server(app)
+        hosts = {"127.0.0.1", "127.0.0.2"} if in_scope else {"127.0.0.1"}
+        try:
+            async with Fetcher(
+                FAST, robots=True, allowed=lambda url: url.split("/")[2].split(":")[0] in hosts
+            ) as fetcher:
+                response = await fetcher.fetch(url_of(server, "/away"))
+        finally:
+            await outside.close()
+        assert response.hops == (Hop(url_of(server, "/away"), 302, target),)
+        assert response.final_url == target
+        if in_scope:
+            assert response.status == 200
+            assert requests == ["/robots.txt", "/landing"]
+        else:
+            assert (response.status, response.error_kind) == (None, "scope")
+            assert response.error is not None and "not followed" in response.error
+            assert requests == []  # not the page, not its robots.txt
+
+    async def test_without_a_scope_redirects_go_anywhere_http(
+        self, aiohttp_server: ServerFactory
+    ) -> None:
+        outside, requests = await self.outside_server()
+        app = web.Application()
+        app.router.add_get("/away", lambda r: web.HTTPFound(url_of(outside, "/x")))
+        server = await aiohttp_server(app)
+        try:
+            async with Fetcher(FAST) as fetcher:
+                response = await fetcher.fetch(url_of(server, "/away"))
+        finally:
+            await outside.close()
+        assert response.status == 200
+        assert requests == ["/x"]

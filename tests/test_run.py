@@ -359,3 +359,27 @@ def test_bad_numeric_options_exit_2_with_the_reason(
         cli.main(["check", "cfg.yaml", option, value])
     assert stopped.value.code == 2
     assert says in capsys.readouterr().err
+
+
+def test_the_fetch_scope_holds_the_sites_and_the_redirect_map_hosts(tmp_path: Path) -> None:
+    """Redirects may lead to the configured sites' hosts and to the hosts the redirect map
+    declares (verification follows them); anywhere only with check_external."""
+    from linkcheck.config import load_config
+    from linkcheck.run import fetch_scope
+
+    cfg = tmp_path / "cfg.yaml"
+    text = (
+        "version: 1\nsettings: {check_external: false}\n"
+        "sites:\n  en: {new: 'https://new.example/en/', legacy: 'https://old.example/en/'}\n"
+        "redirects:\n  - {from: 'https://old.example/a', to: 'https://moved.example/a'}\n"
+        "  - {from: '^/x/(.*)$', to: 'https://regex.example/$1', regex: true}\n"
+        "defaults: {origin: 'https://origin.example'}\n"
+    )
+    cfg.write_text(text, encoding="utf-8")
+    allowed = fetch_scope(load_config(cfg))
+    assert allowed is not None
+    for host in ("new.example", "old.example", "moved.example", "regex.example", "origin.example"):
+        assert allowed(f"http://{host}:8080/p?q"), host
+    assert not allowed("https://elsewhere.example/")
+    cfg.write_text(text.replace("false", "true"), encoding="utf-8")
+    assert fetch_scope(load_config(cfg)) is None

@@ -167,3 +167,42 @@ def test_split_credentials(url: str, bare: str, pair: tuple[str, str] | None) ->
     from linkcheck.urls import split_credentials
 
     assert split_credentials(url) == (bare, pair)
+
+
+@pytest.mark.parametrize("external", [False, True])
+async def test_a_redirect_to_another_host_leaves_the_scope_only_with_check_external(
+    tmp_path: Path, outside: Recorder, external: bool
+) -> None:
+    """An in-scope link and a legacy counterpart that redirect to another host: without
+    `check_external` nothing is requested there (not even robots.txt); the link is C102 (it
+    does redirect), never broken; the counterpart is C106 (not checked), not L201."""
+    site = await serve(
+        {
+            "/en/": '<title>home</title><a href="/en/away">away</a>',
+            "/en/away": "REDIRECT " + outside.url("/landing"),
+            "/old/": "REDIRECT " + outside.url("/"),
+        }
+    )
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(
+        "version: 1\n"
+        f"settings: {{retries: 0, rate: 1000, check_external: {str(external).lower()}}}\n"
+        f"sites:\n  en: {{new: '{site.url('/en/')}', legacy: '{site.url('/old/')}',\n"
+        "    counterpart: {pattern: {match: '^/en/$', legacy: '/old/'}}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    try:
+        await asyncio.to_thread(cli.main, ["check", str(cfg), "-o", str(out), "-q"])
+    finally:
+        await site.server.close()
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    codes = {f["code"]: f for f in report["findings"]}
+    assert {"C100", "C101", "L201"}.isdisjoint(codes)
+    assert codes["C102"]["details"]["final"] == outside.url("/landing")
+    if external:
+        assert {path for path, _ in outside.requests} >= {"/robots.txt", "/landing", "/"}
+        assert "C106" not in codes
+    else:
+        assert outside.requests == []
+        assert codes["C106"]["details"]["final"] == outside.url("/")

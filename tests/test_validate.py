@@ -303,6 +303,34 @@ class TestUnreachable:
         assert found[0].details["position"].endswith(":6:17")
 
 
+class TestExponential:
+    """R307: a regex with nested quantifiers would hang the check on an unlucky URL."""
+
+    @pytest.mark.parametrize("source", ["^/(a+)+$", "^/(.*a){20}$", "^/en/(?:[a-z]+/?)*x$"])
+    def test_nested_quantifiers_are_r307_and_the_rule_is_left_out(
+        self, tmp_path: Path, source: str
+    ) -> None:
+        from linkcheck.redirects.nginx import rejected_rules
+
+        path = tmp_path / "redirects.yaml"
+        path.write_text(
+            HEADER
+            + "  - {from: /x, to: '/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!'}\n"
+            + f"  - {{from: '{source}', to: /y, regex: true}}\n",
+            encoding="utf-8",
+        )
+        config = load_config(path)
+        found = validate(config)
+        (r307,) = only(found, "R307")
+        assert "exponential time" in r307.message
+        assert lines([r307]) == [5]
+        assert 1 in rejected_rules(config, found)
+
+    def test_a_delimited_repeat_is_fine(self, tmp_path: Path) -> None:
+        found = findings_of(tmp_path, "  - {from: '^/a/(?:[^/]+/)*x$', to: /y, regex: true}\n")
+        assert only(found, "R307") == []
+
+
 class TestUnsafe:
     """R307: values nginx would read otherwise or that could inject a directive."""
 

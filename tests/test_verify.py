@@ -240,3 +240,12 @@ async def test_an_unreachable_source_is_described_in_plain_words(tmp_path: Path)
         _, findings = await verify_redirects(config, fetcher, ())
     [finding] = findings
     assert finding.message.startswith("declared 410 Gone, but the server gives no answer (")
+
+
+async def test_a_url_over_8_kb_is_never_matched_against_a_regex(
+    tmp_path: Path, origin: str
+) -> None:
+    """Bounded input for user regexes (redos.py MAX_SUBJECT): a huge crawled URL is skipped."""
+    config = _config(tmp_path, origin, "  - {from: '^/re/(.+)$', to: '/ok?x=$1', regex: true}\n")
+    short, huge = origin + "/re/a", origin + "/re/" + "a" * 9000
+    assert [c.url for c in plan_checks(config, [short, huge])] == [short]

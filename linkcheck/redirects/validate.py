@@ -26,6 +26,7 @@ from urllib.parse import unquote
 
 from linkcheck.config import Config, Position, Rule, compile_regex
 from linkcheck.findings import Finding, make_finding
+from linkcheck.redos import exponential_risk
 from linkcheck.urls import UrlError, normalize
 
 __all__ = ["REGEX_META", "literal_of", "substitute", "validate"]
@@ -468,9 +469,19 @@ def _safety(ctx: _Context, rules: list[Rule]) -> list[Rule]:
                     f"`to` holds {_describe_chars(rule.target, _UNSAFE_VALUE)}; "
                     "percent-encode it (e.g. %3B, %20, %24)"
                 )
+        risk = exponential_risk(rule.source) if rule.regex else None
+        if risk is not None:
+            ctx.add(
+                "R307",
+                rule,
+                "regex can take exponential time on some URLs (nested quantifiers: a group "
+                f"repeated `{risk}` holds a repeat that can match all of it); rewrite it, "
+                "e.g. `(a+)+` as `a+`, `(.*x)*` as `(?:[^x]*x)*`",
+                exponential=True,
+            )
         if reasons:
             ctx.add("R307", rule, "not safe for nginx: " + "; ".join(reasons))
-        else:
+        elif risk is None:
             usable.append(rule)
     return usable
 

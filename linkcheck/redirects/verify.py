@@ -30,6 +30,7 @@ from linkcheck.config import Config, Rule
 from linkcheck.findings import Finding, make_finding
 from linkcheck.model import REDIRECT_FAILURES, Response
 from linkcheck.redirects.nginx import regex_scope, rejected_rules, static_findings
+from linkcheck.redos import MAX_SUBJECT
 from linkcheck.report import LiveRedirect, RedirectRecord
 from linkcheck.urls import UrlError, decoded_path, host_of, normalize, origin_of
 
@@ -139,8 +140,8 @@ def plan_checks(
     by_host = _regexes_by_host(regexes, origin)
     for raw in dict.fromkeys(seen_urls):
         url = _absolute(raw, None)
-        if url is None or url.partition("?")[0] in exact:
-            continue
+        if url is None or url.partition("?")[0] in exact or len(url) > MAX_SUBJECT:
+            continue  # (no user regex sees a URL that long: redos.py)
         for rule, compiled in by_host.get(host_of(url), by_host[""]):
             subject = _regex_subject(rule, url, origin)
             match = compiled.search(subject) if subject is not None else None
