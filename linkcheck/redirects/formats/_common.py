@@ -24,6 +24,7 @@ from linkcheck.redirects.validate import REGEX_META, literal_of
 __all__ = [
     "NOTE_PREFIX",
     "STATUSES",
+    "STATUS_LIST",
     "Untranslatable",
     "attach_notes",
     "decode_letters",
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 STATUSES = REDIRECT_STATUSES | {GONE}
+STATUS_LIST = ", ".join(map(str, sorted(STATUSES)))
+"""`301, 302, 303, 307, 308, 410`, for messages."""
 NOTE_PREFIX = "note:"
 """A comment line `# note: TEXT` just above a rule is that rule's `note:` (both ways)."""
 

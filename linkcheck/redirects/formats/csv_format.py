@@ -15,7 +15,7 @@ import io
 import re
 from collections.abc import Sequence
 
-from linkcheck.redirects.formats._common import attach_notes, parse_status
+from linkcheck.redirects.formats._common import STATUS_LIST, attach_notes, parse_status
 from linkcheck.redirects.formats.interface import (
     Comment,
     Entry,
@@ -136,7 +136,7 @@ def _entry(row: list[str], columns: dict[str, int], number: int) -> Entry:
     if status_text:
         parsed = parse_status(status_text)
         if parsed is None:
-            raise ValueError(f"status {status_text!r} is not one of 301, 302, 303, 307, 308, 410")
+            raise ValueError(f"status {status_text!r} is not one of {STATUS_LIST}")
         status = parsed
     elif not target:
         raise ValueError("the target cell is empty (a gone page needs status 410)")

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 
 from linkcheck.redirects.formats._common import (
+    STATUS_LIST,
     STATUSES,
     Untranslatable,
     literal_of,
@@ -71,7 +72,7 @@ def _entry(fields: list[str], number: int, note: str, notices: set[str]) -> Entr
     if status == 404:
         raise Untranslatable("status 404 serves a custom error page, not a redirect")
     if status not in STATUSES:
-        raise Untranslatable(f"status {status} is not one of 301, 302, 303, 307, 308, 410")
+        raise Untranslatable(f"status {status} is not one of {STATUS_LIST}")
     if not _is_location(source):
         raise Untranslatable(f"source {source!r} is not a path or an http(s) URL")
     regex, source, target = _pattern(source, target)

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, replace
 
 from linkcheck.redirects.formats._common import (
+    STATUS_LIST,
     STATUSES,
     Untranslatable,
     attach_notes,
@@ -279,7 +280,7 @@ def _entry(key: _Token, value: str, default_status: int, by_host: bool, prefix: 
         query = "drop" if combined.group(2) == "d" else "keep"
         target = (combined.group(3) or "").strip()
     if status not in STATUSES:
-        raise Untranslatable(f"status {status} is not one of 301, 302, 303, 307, 308, 410")
+        raise Untranslatable(f"status {status} is not one of {STATUS_LIST}")
     if re.search(r"\$(?!\d)", target):
         raise Untranslatable("the value uses nginx variables; only $1..$9 translate")
     if by_host and prefix:
