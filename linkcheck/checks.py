@@ -17,7 +17,7 @@ from typing import Any
 
 from linkcheck.crawl import MAX_SOURCES, CrawlResult, LinkTarget
 from linkcheck.findings import Finding, make_finding
-from linkcheck.model import Response
+from linkcheck.model import REDIRECT_FAILURES, Response
 
 __all__ = ["RESULT_CHECKS", "TARGET_CHECKS", "link_findings"]
 
@@ -27,7 +27,6 @@ ResultCheck = Callable[[CrawlResult], Iterable[Finding]]
 UNREACHABLE_KINDS = frozenset(
     {"timeout", "connect", "dns", "tls", "protocol", "network", "internal"}
 )
-REDIRECT_FAILURES = frozenset({"loop", "too_many_redirects"})
 _IMPLICIT_FRAGMENTS = frozenset({"top"})
 
 
@@ -66,6 +65,19 @@ def _link_details(target: LinkTarget, response: Response, **more: Any) -> dict[s
     return details
 
 
+def _target_finding(
+    code: str, url: str, message: str, target: LinkTarget, response: Response, **more: Any
+) -> Finding:
+    """A finding about one link target: where it is linked from, and how it answered."""
+    return make_finding(
+        code,
+        url,
+        message + _where(target),
+        source=_source(target),
+        **_link_details(target, response, **more),
+    )
+
+
 def _source(target: LinkTarget) -> str | None:
     return min(target.sources) if target.sources else None
 
@@ -88,12 +100,13 @@ def check_broken(
     if not response.broken:
         return None
     via = f" after redirecting to {response.final_url}" if response.hops else ""
-    return make_finding(
+    return _target_finding(
         "C100",
         url,
-        f"link target answers {response.status}{via}{_where(target)}",
-        source=_source(target),
-        **_link_details(target, response, status=response.status),
+        f"link target answers {response.status}{via}",
+        target,
+        response,
+        status=response.status,
     )
 
 
@@ -103,12 +116,14 @@ def check_unreachable(
     """C101: no answer after retries (DNS, connect, TLS, timeout, protocol)."""
     if response.status is not None or response.error_kind not in UNREACHABLE_KINDS:
         return None
-    return make_finding(
+    return _target_finding(
         "C101",
         url,
-        f"no answer ({response.error_kind}: {response.error}){_where(target)}",
-        source=_source(target),
-        **_link_details(target, response, error=response.error, kind=response.error_kind),
+        f"no answer ({response.error_kind}: {response.error})",
+        target,
+        response,
+        error=response.error,
+        kind=response.error_kind,
     )
 
 
@@ -128,13 +143,13 @@ def check_redirect(
         return None
     first = response.hops[0]
     unfollowed = " (another host: not followed)" if outside else ""
-    return make_finding(
+    return _target_finding(
         "C102",
         url,
-        f"link target redirects ({first.status}) to {response.final_url}{unfollowed}"
-        f"{_where(target)}",
-        source=_source(target),
-        **_link_details(target, response, status=first.status),
+        f"link target redirects ({first.status}) to {response.final_url}{unfollowed}",
+        target,
+        response,
+        status=first.status,
     )
 
 
@@ -179,12 +194,13 @@ def check_redirect_failure(
     if response.error_kind not in REDIRECT_FAILURES:
         return None
     what = "loops" if response.error_kind == "loop" else "takes too many hops"
-    return make_finding(
+    return _target_finding(
         "C107",
         url,
-        f"following the redirects {what} ({len(response.hops)} hops){_where(target)}",
-        source=_source(target),
-        **_link_details(target, response, kind=response.error_kind),
+        f"following the redirects {what} ({len(response.hops)} hops)",
+        target,
+        response,
+        kind=response.error_kind,
     )
 
 
@@ -194,12 +210,13 @@ def check_robots(
     """C106: robots.txt forbids the URL, so it was not requested (never "broken")."""
     if response.error_kind != "robots":
         return None
-    return make_finding(
+    return _target_finding(
         "C106",
         url,
-        f"not checked: {response.error}{_where(target)}",
-        source=_source(target),
-        **_link_details(target, response, reason="robots"),
+        f"not checked: {response.error}",
+        target,
+        response,
+        reason="robots",
     )
 
 
@@ -209,12 +226,13 @@ def check_too_large(
     """C108: the decoded body went over the size cap (a bomb or a huge page); not parsed."""
     if response.error_kind != "too_large" and not response.truncated:
         return None
-    return make_finding(
+    return _target_finding(
         "C108",
         url,
-        f"response over the size cap: {response.error or 'truncated'}{_where(target)}",
-        source=_source(target),
-        **_link_details(target, response, size=response.size),
+        f"response over the size cap: {response.error or 'truncated'}",
+        target,
+        response,
+        size=response.size,
     )
 
 
@@ -224,18 +242,15 @@ def check_unusable(
     """C109: the content cannot be used as declared (binary or undecodable HTML, bad sitemap)."""
     if response.unusable is None:
         return None
-    return make_finding(
+    return _target_finding(
         "C109",
         url,
-        f"content unusable as declared: {response.unusable}{_where(target)}",
-        source=_source(target),
-        **_link_details(
-            target,
-            response,
-            reason=response.unusable,
-            content_type=response.content_type,
-            charset=response.charset,
-        ),
+        f"content unusable as declared: {response.unusable}",
+        target,
+        response,
+        reason=response.unusable,
+        content_type=response.content_type,
+        charset=response.charset,
     )
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from linkcheck import __version__
-from linkcheck.errors import ConfigError, LinkcheckError
-from linkcheck.findings import CATALOGUE, Finding, Severity
+from linkcheck.errors import ConfigError, ExportError, ImportFormatError, LinkcheckError
+from linkcheck.findings import CATALOGUE, Finding, Severity, fails, is_accepted
 
 if TYPE_CHECKING:
     from linkcheck.crawl import CrawlProgress
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+"""The exit codes (DESIGN.md §2), here only: run.py imports them for a run's outcome."""
 DEFAULT_CONFIG = "redirects.yaml"
 ALL_FORMATS = ("html", "json", "junit", "md", "sarif")
 DEFAULT_FORMATS = ("html", "json", "junit", "md")
@@ -334,14 +335,6 @@ def _explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _not_ready(name: str) -> Handler:
-    def handler(args: argparse.Namespace) -> int:
-        print(f"linkcheck: `{name}` is not available in this build", file=sys.stderr)
-        return EXIT_USAGE
-
-    return handler
-
-
 class ProgressDisplay:
     """Crawl progress on stderr: a live line on a terminal, a plain line every few seconds
     otherwise (CI logs), nothing when quiet."""
@@ -443,7 +436,6 @@ def print_summary(
         f"{len(report.redirects)} redirects checked{took}",
         file=out,
     )
-    from linkcheck.findings import Severity
 
     errors, warnings, infos = (report.count(s) for s in Severity)
     accepted = f" ({report.accepted} accepted)" if report.accepted else ""
@@ -541,9 +533,9 @@ def _validate(args: argparse.Namespace) -> int:
     with _without_gc():
         config = load_config(args.config)
         findings = apply_policy(validate(config), config.settings, dt.date.today())
-    failing = _failing(findings, args.fail_on)
+    failing = fails(findings, args.fail_on)
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
-    accepted = sum(1 for f in findings if f.details.get("accepted"))
+    accepted = sum(1 for f in findings if is_accepted(f))
     if args.format == "json":
         document = {
             "tool": {"name": "linkcheck", "version": __version__},
@@ -553,7 +545,7 @@ def _validate(args: argparse.Namespace) -> int:
                 "config": args.config,
                 "partial": False,
                 "fail_on": args.fail_on,
-                "failed": failing > 0,
+                "failed": failing,
             },
             "summary": {
                 "redirects": len(config.rules),
@@ -583,14 +575,6 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
-def _failing(findings: Sequence[Finding], fail_on: str) -> int:
-    """How many findings are at or above `fail_on` and not accepted."""
-    if fail_on == "never":
-        return 0
-    level = Severity(fail_on).rank
-    return sum(1 for f in findings if f.severity.rank >= level and not f.details.get("accepted"))
-
-
 def _finding_line(finding: Finding) -> str:
     """`file:line:col: CODE message`, the form editors and CI annotators read."""
     where = finding.details.get("position") or finding.source or finding.url
@@ -601,9 +585,7 @@ def _finding_line(finding: Finding) -> str:
 
 def _import(args: argparse.Namespace) -> int:
     """`linkcheck import`: exit 0 all translated, 1 some lines skipped, 2 unreadable."""
-    from pathlib import Path
 
-    from linkcheck.errors import ImportFormatError
     from linkcheck.redirects import formats
 
     path = Path(args.file)
@@ -655,7 +637,6 @@ def _export(args: argparse.Namespace) -> int:
     """`linkcheck export`: exit 0 every valid rule written; 1 refused (errors remain) or some
     rules not expressible in the format; 2 unreadable config or unwritable output."""
     from linkcheck.config import load_config
-    from linkcheck.findings import Severity
     from linkcheck.redirects import formats
     from linkcheck.redirects.nginx import static_findings
 
@@ -701,8 +682,6 @@ def _refuse_inputs(outputs: Sequence[str], inputs: Sequence[str], what: str) -> 
     would destroy it: refuse (exit 2) before anything is written."""
     import os
 
-    from linkcheck.errors import ExportError, ImportFormatError
-
     error = ImportFormatError if what == "import" else ExportError
     for output in outputs:
         for source in inputs:
@@ -719,9 +698,6 @@ def _write_file(
     name: str, text: str, *, force: bool, what: str, inputs: Sequence[str] = ()
 ) -> None:
     """Write `text` to `name`; an existing file is kept unless `force`, an input never."""
-    from pathlib import Path
-
-    from linkcheck.errors import ExportError, ImportFormatError
 
     _refuse_inputs([name], inputs, what)
     path = Path(name)
@@ -736,10 +712,8 @@ def _write_file(
 
 def _nginx(args: argparse.Namespace) -> int:
     """Write (or print) the nginx rules; refuse while error findings remain, unless --force."""
-    from pathlib import Path
 
     from linkcheck.config import load_config
-    from linkcheck.findings import Severity
     from linkcheck.redirects.nginx import server_conf_path, validated_export
 
     with _without_gc():

@@ -30,6 +30,7 @@ from linkcheck.fetch import Fetcher
 from linkcheck.model import Page, Response
 from linkcheck.redos import MAX_SUBJECT
 from linkcheck.sitemaps import MAX_DECODED_BYTES, parse_sitemap
+from linkcheck.sitemaps import MAX_DEPTH as SITEMAP_DEPTH
 from linkcheck.traps import ShapeBudget
 from linkcheck.urls import decoded_path
 
@@ -46,7 +47,6 @@ MAX_SOURCES = 200
 """Referring pages kept per target (the count goes on); reports show these."""
 
 _CRAWL, _CHECK, _SEED = 0, 1, 2
-_MAX_SITEMAP_DEPTH = 3
 _LOC = re.compile(r"<(?:\w+:)?loc>\s*([^<\s][^<]*?)\s*</(?:\w+:)?loc>", re.IGNORECASE)
 
 
@@ -458,7 +458,7 @@ class _Crawler:
             if child in self.seen:
                 continue
             self.result.links.setdefault(child, LinkTarget()).add(url)
-            if depth < _MAX_SITEMAP_DEPTH:
+            if depth < SITEMAP_DEPTH:
                 self.seen.add(child)
                 self.queue.put_nowait((_SEED, child, site, depth + 1))
         for loc in sitemap.urls:
@@ -467,7 +467,7 @@ class _Crawler:
                 if target is not None:
                     target.add(url)
                 continue
-            if _looks_like_sitemap(loc) and depth < _MAX_SITEMAP_DEPTH:
+            if _looks_like_sitemap(loc) and depth < SITEMAP_DEPTH:
                 self.seen.add(loc)
                 self.result.links.setdefault(loc, LinkTarget()).add(url)
                 self.queue.put_nowait((_SEED, loc, site, depth + 1))

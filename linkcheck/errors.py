@@ -6,13 +6,12 @@ of its edge into findings or into one of these, never into a bare traceback::
     LinkcheckError
     ├── ConfigError            the configuration cannot be used at all (exit code 2)
     │   └── ConfigSyntaxError  YAML that does not parse, binary or oversized files
-    ├── FetchError             one request failed for good (network, TLS, timeout, protocol)
-    │   └── TooManyRedirects   more hops than the limit, or a loop
     ├── ExportError            a map cannot be written out (errors remain, unwritable file)
     └── ImportFormatError      a redirect list cannot be imported (encoding, no CSV header)
 
 Problems inside a usable configuration (a bad rule, an unknown key) are findings (R300),
-not exceptions: the rest of the map is still validated.
+not exceptions: the rest of the map is still validated. Network trouble is never raised
+either: the fetcher answers with a `Response` that carries `error` and `error_kind`.
 """
 
 from __future__ import annotations
@@ -28,19 +27,6 @@ class ConfigError(LinkcheckError):
 
 class ConfigSyntaxError(ConfigError):
     """The file is not YAML we can read (syntax, encoding, size)."""
-
-
-class FetchError(LinkcheckError):
-    """A request failed after its retries; `kind` is a short machine-readable cause."""
-
-    def __init__(self, message: str, *, url: str, kind: str = "network") -> None:
-        super().__init__(message)
-        self.url = url
-        self.kind = kind
-
-
-class TooManyRedirects(FetchError):
-    """A redirect chain was longer than the hop limit or came back to a URL it had visited."""
 
 
 class ExportError(LinkcheckError):

@@ -26,12 +26,21 @@ from linkcheck.urls import (
     split_fragment,
 )
 
-__all__ = ["DIGEST_WORDS", "extract", "extract_ids", "selector_problem"]
+__all__ = [
+    "DIGEST_CHARS",
+    "DIGEST_WORDS",
+    "extract",
+    "extract_ids",
+    "main_text",
+    "selector_problem",
+]
 
 DIGEST_WORDS = 2000
 """Words of main text kept for similarity (title/text comparison with legacy pages)."""
 
-_DIGEST_CHARS = 16_000
+DIGEST_CHARS = 16_000
+"""Characters of main text (and of a legacy page's title) kept: the start of an article."""
+_MAIN = ("main", "article", "[role=main]", "#content")
 _LINK_SELECTOR = (
     "a[href], area[href], link[href], img[src], img[srcset], script[src], "
     "source[src], source[srcset], iframe[src]"
@@ -99,7 +108,7 @@ def extract(
     title_node = tree.css_first("title")
     title = " ".join(title_node.text().split()) if title_node is not None else ""
     ids = extract_ids(tree)
-    text = _digest(tree) if digest else ""
+    text = main_text(tree) if digest else ""
     return Page(
         url=url,
         title=title[:1000],
@@ -246,11 +255,17 @@ def _notice_node(tree: LexborHTMLParser, selector: str) -> LexborNode | None:
     return None
 
 
-def _digest(tree: LexborHTMLParser) -> str:
-    """The main text, whitespace collapsed, first `DIGEST_WORDS` words."""
-    node = tree.css_first("main") or tree.css_first("article") or tree.body
+def main_text(tree: LexborHTMLParser) -> str:
+    """The main text (`main`, `article`, `[role=main]`, `#content`, else the body) without
+    scripts and styles, whitespace collapsed, first `DIGEST_WORDS` words.
+
+    Upgraded and legacy pages are digested by this one function, so their layouts (the
+    navigation around the article) do not make the same article look different.
+    Strips the non-text elements from `tree`: call it last.
+    """
+    node = next((n for n in map(tree.css_first, _MAIN) if n is not None), None) or tree.body
     if node is None:
         return ""
     node.strip_tags(_NOT_TEXT)
-    words = node.text(separator=" ")[: _DIGEST_CHARS * 2].split()
-    return " ".join(words[:DIGEST_WORDS])[:_DIGEST_CHARS]
+    words = node.text(separator=" ")[: DIGEST_CHARS * 2].split()
+    return " ".join(words[:DIGEST_WORDS])[:DIGEST_CHARS]

@@ -40,7 +40,7 @@ import aiohttp
 from yarl import URL
 
 from linkcheck import encoding
-from linkcheck.config import Settings
+from linkcheck.config import REDIRECT_STATUSES, Settings
 from linkcheck.journal import Journal
 from linkcheck.model import Hop, Response
 from linkcheck.robots import RobotsCache, RobotsRules, product_token
@@ -65,14 +65,11 @@ KEPT_HEADERS = frozenset(
 _TEXT_TYPES = ("html", "xml", "text/plain")
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 522, 523, 524})
 _CHUNK = 65536
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 STRIKES_BEFORE_BACKOFF = 3
 """Consecutive 5xx/429 answers from one host before the whole host backs off."""
 MAX_HOST_BACKOFF = 5.0
 """Longest host pause after repeated 5xx without Retry-After (Retry-After itself: up to
 `settings.max_retry_wait`)."""
-ROBOTS_MAX_DELAY = 10.0
-"""A robots.txt Crawl-delay is honoured up to this many seconds between requests."""
 
 
 class _HostLimiter:
@@ -330,7 +327,7 @@ class Fetcher:
             if conditional is not None and answer.status == 304:
                 return conditional.response
             location = answer.location() if answer.status is not None else None
-            redirect = answer.status in _REDIRECTS
+            redirect = answer.status in REDIRECT_STATUSES
             if follow and redirect and not (location or "").strip():
                 # A redirect that says not where to: no usable answer (C101), not a page.
                 why = f"{answer.status} redirect without a Location header"
@@ -465,11 +462,11 @@ class Fetcher:
         return response
 
     def _apply_delay(self, rules: RobotsRules) -> None:
-        """Slow this origin's limiter to robots.txt's Crawl-delay (capped)."""
+        """Slow this origin's limiter to robots.txt's Crawl-delay (capped in robots.py)."""
         delay = rules.crawl_delay(self.settings.user_agent)
         if delay:
             host = _host_key(self._map(rules.origin + "/"))
-            self._limiter(host).slow_to(min(delay, ROBOTS_MAX_DELAY))
+            self._limiter(host).slow_to(delay)
 
     def _limiter(self, host: str) -> _HostLimiter:
         limiter = self._hosts.get(host)

@@ -7,7 +7,7 @@ text that `linkcheck explain`, the HTML report and the generated docs show.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -371,3 +371,16 @@ def make_finding(
 ) -> Finding:
     """A finding with the catalogue's default severity for `code`."""
     return Finding(code, CATALOGUE[code].severity, url, message, source, details)
+
+
+def is_accepted(finding: Finding) -> bool:
+    """Accepted findings (`accept:` in the map, see accept.py) are shown but never fail."""
+    return bool(finding.details.get("accepted"))
+
+
+def fails(findings: Iterable[Finding], fail_on: str) -> bool:
+    """Whether a finding at or above `fail_on` (error, warning, never) remains unaccepted."""
+    if fail_on == "never":
+        return False
+    level = Severity(fail_on).rank
+    return any(f.severity.rank >= level and not is_accepted(f) for f in findings)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import queue
 import sqlite3
-import sys
 import threading
 import time
 import zlib
@@ -36,6 +35,8 @@ from types import TracebackType
 from typing import Any
 
 from .model import Hop, Response
+from .store import connect
+from .store import stderr_warning as _warn
 
 __all__ = ["DEFAULT_TTL", "Journal", "JournalError", "Validators", "open_journal"]
 
@@ -45,7 +46,6 @@ DEFAULT_TTL = 600.0
 COMMIT_EVERY = 200
 KEEP_SECONDS = 7 * 24 * 3600.0
 """Answers not refreshed for this long are dropped when a run finishes."""
-LOCK_TIMEOUT = 2.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal_runs (
@@ -133,10 +133,6 @@ def decode_response(blob: bytes) -> Response:
     return Response(**fields)
 
 
-def _warn(message: str) -> None:
-    print(f"linkcheck: warning: {message}", file=sys.stderr)
-
-
 class Journal:
     """The journal of one run of one config; see the module docstring.
 
@@ -161,8 +157,7 @@ class Journal:
         self.replayed = 0
         """Requests answered from the journal in this run (resume or cache)."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None)
+            self._db = connect(path)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
@@ -174,9 +169,7 @@ class Journal:
                     "SELECT key FROM journal_entries WHERE config = ?", (config,)
                 )
             }
-            writer = sqlite3.connect(
-                path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False
-            )
+            writer = connect(path, check_same_thread=False)
             writer.execute("PRAGMA synchronous = NORMAL")
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"cannot use {path} as journal: {exc}") from exc

@@ -21,6 +21,10 @@ class Hop:
         return f"{self.url} --[{self.status}]--> {self.location}"
 
 
+REDIRECT_FAILURES = frozenset({"loop", "too_many_redirects"})
+"""The `error_kind`s of a redirect chain that never ends (C107 for a link, V405 for a rule)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Response:
     """What one request (with its redirects) produced.

@@ -28,6 +28,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 from linkcheck.config import Site
+from linkcheck.extract import DIGEST_CHARS, main_text
 from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, make_finding
 from linkcheck.model import Page, Response
@@ -73,11 +74,8 @@ PHRASE_MAX_TERMS = 120
 """A "not found" phrase outside the title counts only on pages with fewer distinct terms."""
 PHRASE_MAX_SIMILARITY = 0.6
 """A page this alike to the upgraded page is the real article, whatever it looks like."""
-MAX_DIGEST_CHARS = 16_000
-"""Title and text kept per legacy page for the comparison (the start of an article)."""
 _HOME_FILES = ("", "index.html", "index.htm", "index.php", "default.htm", "default.aspx")
 _TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
-_MAIN_SELECTORS = ("main", "article", "[role=main]", "#content", "body")
 
 
 # --------------------------------------------------------------------------- naming
@@ -232,24 +230,15 @@ class LegacyPage:
 def digest_html(html: str) -> tuple[TextDigest, str]:
     """(title and main text, `<html lang>`) of an HTML document.
 
-    The main text is that of `main`, `article`, `[role=main]` or `#content` when the page has
-    one, else of the body, without scripts and styles: old layouts differ from new ones in
-    their navigation, not in the article.
+    The main text is read as on upgraded pages (`extract.main_text`): old layouts differ
+    from new ones in their navigation, not in the article.
     """
     tree = LexborHTMLParser(html)
     title_node = tree.css_first("title")
     title = " ".join(title_node.text().split()) if title_node is not None else ""
     root = tree.css_first("html")
     lang = (root.attributes.get("lang") or "") if root is not None else ""
-    for node in tree.css("script, style, noscript, template"):
-        node.decompose()
-    text = ""
-    for selector in _MAIN_SELECTORS:
-        main = tree.css_first(selector)
-        if main is not None:
-            text = " ".join(main.text(separator=" ").split())
-            break
-    return TextDigest(title[:MAX_DIGEST_CHARS], text[:MAX_DIGEST_CHARS]), lang
+    return TextDigest(title[:DIGEST_CHARS], main_text(tree)), lang
 
 
 def legacy_page(response: Response) -> LegacyPage:

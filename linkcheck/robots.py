@@ -37,8 +37,9 @@ MAX_ROBOTS_BYTES = 500 * 1024
 UNREACHABLE_TTL = 300.0
 """How long a 5xx/429 robots.txt keeps a host disallowed before it is fetched again."""
 
-MAX_CRAWL_DELAY = 60.0
-"""A crawl delay above this is clamped: a minute between requests already means 'barely'."""
+MAX_CRAWL_DELAY = 10.0
+"""A crawl delay above this is clamped (docs: `Crawl-delay` is honoured up to 10 s): a site
+asking for more would take days to check."""
 
 
 def product_token(user_agent: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 from linkcheck import __version__
 from linkcheck.accept import apply_policy
 from linkcheck.checks import link_findings
+from linkcheck.cli import DEFAULT_FORMATS, EXIT_FINDINGS, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
 from linkcheck.config import Config, Settings, load_config
 from linkcheck.crawl import CrawlProgress, CrawlResult, crawl
 from linkcheck.errors import ConfigError
@@ -50,8 +51,6 @@ __all__ = [
     "run_check",
 ]
 
-EXIT_OK, EXIT_FINDINGS = 0, 1
-EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 _OVERRIDABLE = ("max_pages", "concurrency", "per_host", "rate", "timeout", "retries")
 
 
@@ -61,7 +60,7 @@ class RunOptions:
 
     config: str
     output: Path = Path("reports")
-    formats: tuple[str, ...] = ("html", "json", "junit", "md")
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     fail_on: str = "error"
     offline: bool = False
     sites: tuple[str, ...] = ()
@@ -99,7 +98,6 @@ class _Collected:
     findings: list[Finding] = field(default_factory=list)
     pairs: list[PairRecord] = field(default_factory=list)
     redirects: list[RedirectRecord] = field(default_factory=list)
-    crawled: bool = False
     requests: int = 0
     replayed: int = 0
 
@@ -211,7 +209,6 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
                 progress=options.progress,
                 result=collected.crawl,
             )
-            collected.crawled = True
             await _pair(config, options, collected, fetcher)
             seen = [*collected.crawl.responses, *collected.crawl.links]
             invalid = rejected_rules(config, collected.findings)

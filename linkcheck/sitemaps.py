@@ -7,15 +7,13 @@ small file on the wire can be a huge one decoded); at most `max_urls` URLs are k
 malformed file yields the URLs read before the fault plus a `problem` phrase: the crawl
 goes on with what was found.
 
-`parse_sitemap` is pure over the bytes; `walk_sitemaps` follows indexes through a loader
-the crawler supplies (the Fetcher is the only network seam), each sitemap fetched once,
-to a bounded depth and number of files.
+`parse_sitemap` is pure over the bytes; the crawler fetches sitemaps and follows indexes
+(its queue fetches each URL once) up to `MAX_DEPTH` levels.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from xml.parsers import expat
 
@@ -26,9 +24,6 @@ MAX_URLS = 50_000
 
 MAX_DECODED_BYTES = 50 * 1024 * 1024
 """Decoded size cap of one sitemap (the sitemaps.org limit is 50 MB uncompressed)."""
-
-MAX_FILES = 200
-"""Sitemap files followed from one seed through indexes."""
 
 MAX_DEPTH = 3
 """Index nesting followed (index → index → sitemap is already unusual)."""
@@ -211,61 +206,3 @@ def parse_sitemap(
         problem = gzip_problem if result.problem is None else f"{gzip_problem}; {result.problem}"
         return Sitemap(result.urls, result.sitemaps, problem, True, oversize)
     return result
-
-
-SitemapLoader = Callable[[str], Awaitable[bytes | None]]
-"""Fetches one sitemap URL and returns its body, or None when it could not be had."""
-
-
-@dataclass(frozen=True, slots=True)
-class SitemapWalk:
-    """Every page URL reached from some sitemap seeds, and what went wrong on the way
-    (`problems`: (sitemap URL, phrase) pairs, for a logged skip or a finding)."""
-
-    urls: tuple[str, ...]
-    problems: tuple[tuple[str, str], ...] = ()
-
-
-async def walk_sitemaps(
-    seeds: Iterable[str],
-    load: SitemapLoader,
-    *,
-    max_urls: int = MAX_URLS,
-    max_files: int = MAX_FILES,
-    max_depth: int = MAX_DEPTH,
-) -> SitemapWalk:
-    """Follow sitemaps and indexes from `seeds`, breadth first, each file once."""
-    urls: dict[str, None] = {}
-    problems: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    level = [s for s in dict.fromkeys(seeds)]
-    depth = 0
-    while level and depth <= max_depth:
-        following: list[str] = []
-        for sitemap_url in level:
-            if sitemap_url in seen:
-                continue
-            if len(seen) >= max_files:
-                problems.append((sitemap_url, f"more than {max_files} sitemap files: skipped"))
-                return SitemapWalk(tuple(urls), tuple(problems))
-            seen.add(sitemap_url)
-            body = await load(sitemap_url)
-            if body is None:
-                problems.append((sitemap_url, "sitemap could not be fetched"))
-                continue
-            sitemap = parse_sitemap(body, max_urls=max(1, max_urls - len(urls)))
-            if sitemap.problem:
-                problems.append((sitemap_url, sitemap.problem))
-            for url in sitemap.urls:
-                if len(urls) >= max_urls:
-                    problems.append(
-                        (sitemap_url, f"more than {max_urls} sitemap URLs: the rest is ignored")
-                    )
-                    return SitemapWalk(tuple(urls), tuple(problems))
-                urls[url] = None
-            following.extend(sitemap.sitemaps)
-        level = following
-        depth += 1
-    if level and depth > max_depth:
-        problems.append((level[0], f"sitemap indexes nested deeper than {max_depth}: skipped"))
-    return SitemapWalk(tuple(urls), tuple(problems))

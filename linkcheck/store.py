@@ -20,7 +20,7 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -134,8 +134,7 @@ class HistoryStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None)
+            self._db = connect(path)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open {path}: {exc}") from exc
         try:
@@ -274,8 +273,15 @@ def state_path(output: Path, state: str | Path | None = None) -> Path:
     return Path(state) if state else output / DEFAULT_STATE_NAME
 
 
-def _stderr_warning(message: str) -> None:
+def stderr_warning(message: str) -> None:
+    """The one way the state file's users (history, journal) warn: the run goes on."""
     print(f"linkcheck: warning: {message}", file=sys.stderr)
+
+
+def connect(path: Path, **options: bool) -> sqlite3.Connection:
+    """The state file opened as history and journal both need it (autocommit, lock wait)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None, **options)
 
 
 def _move_aside(path: Path) -> Path | None:
@@ -332,7 +338,7 @@ def with_history(
     `report` unchanged, so the reports are still written. A corrupt file is moved aside
     (`*.corrupt-TIMESTAMP`) and a fresh history is started.
     """
-    say = warn or _stderr_warning
+    say = warn or stderr_warning
     try:
         return _compare_and_record(path, report)
     except (StoreError, sqlite3.Error) as exc:
@@ -354,19 +360,3 @@ def with_history(
     except (StoreError, sqlite3.Error) as exc:
         say(f"history unavailable ({exc}); this run is not compared with the previous one")
         return report
-
-
-def summaries(reports: Sequence[Report]) -> tuple[RunSummary, ...]:
-    """Run summaries of reports in memory (tests, benchmarks)."""
-    return tuple(
-        RunSummary(
-            r.started,
-            r.count(Severity.ERROR),
-            r.count(Severity.WARNING),
-            r.count(Severity.INFO),
-            r.accepted,
-            r.failed(),
-            r.partial,
-        )
-        for r in reports
-    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,9 +12,23 @@ import pytest
 from support.reports import sample_report
 
 from linkcheck.findings import make_finding
+from linkcheck.report import Report
 from linkcheck.report.writers import FILE_NAMES, write_reports
+from linkcheck.store import with_history
 
 GONE = make_finding("C100", "https://inter.example.org/en/vanished/", "broken link: 410 Gone")
+
+
+def _with_state(
+    report: Report,
+    out: Path,
+    formats: list[str],
+    *,
+    state: Path,
+    warn: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """What run.py does: compare with and record in the state file, then write."""
+    return write_reports(with_history(report, state, warn=warn), out, formats)
 
 
 def _data(path: Path) -> dict[str, list[list[object]]]:
@@ -38,17 +53,17 @@ def test_repeated_formats_are_written_once(tmp_path: Path) -> None:
 def test_a_finding_is_new_then_fixed_across_runs(tmp_path: Path) -> None:
     out, state = tmp_path / "reports", tmp_path / "reports" / "linkcheck.sqlite"
     base = sample_report()
-    write_reports(replace(base, started="2026-11-25T22:00:00"), out, ["html", "md"], state=state)
+    _with_state(replace(base, started="2026-11-25T22:00:00"), out, ["html", "md"], state=state)
     assert _data(out / "index.html")["fixed"] == []
 
     with_gone = replace(base, started="2026-11-26T22:00:00", findings=(*base.findings, GONE))
-    write_reports(with_gone, out, ["html", "md"], state=state)
+    _with_state(with_gone, out, ["html", "md"], state=state)
     rows = _data(out / "index.html")["findings"]
     assert [r[3] for r in rows if r[7]] == [GONE.url]
     assert GONE.url.replace(".", "\\.").replace("-", "\\-") in (out / "summary.md").read_text()
     assert '<b id="count-new">1</b>' in (out / "index.html").read_text()
 
-    write_reports(replace(base, started="2026-11-27T22:00:00"), out, ["html", "md"], state=state)
+    _with_state(replace(base, started="2026-11-27T22:00:00"), out, ["html", "md"], state=state)
     data = _data(out / "index.html")
     assert [r[3] for r in data["fixed"]] == [GONE.url]
     assert not any(r[7] for r in data["findings"])
@@ -60,7 +75,7 @@ def test_a_corrupt_state_file_still_writes_every_report(tmp_path: Path) -> None:
     state = tmp_path / "linkcheck.sqlite"
     state.write_bytes(b"garbage" * 1000)
     warnings: list[str] = []
-    written = write_reports(
+    written = _with_state(
         sample_report(), tmp_path, ["html", "json"], state=state, warn=warnings.append
     )
     assert len(written) == 2 and warnings
@@ -76,9 +91,9 @@ def test_each_writer_survives_an_empty_run(tmp_path: Path, name: str) -> None:
 def test_report_json_lists_the_changes_since_the_previous_run(tmp_path: Path) -> None:
     state = tmp_path / "s.sqlite"
     base = sample_report()
-    write_reports(replace(base, started="2026-11-25T00:00:00"), tmp_path, ["json"], state=state)
+    _with_state(replace(base, started="2026-11-25T00:00:00"), tmp_path, ["json"], state=state)
     later = replace(base, started="2026-11-26T00:00:00", findings=(*base.findings, GONE))
-    write_reports(later, tmp_path, ["json"], state=state)
+    _with_state(later, tmp_path, ["json"], state=state)
     changes = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["changes"]
     assert changes["previous"] == "2026-11-25T00:00:00"
     assert [f["url"] for f in changes["new"]] == [GONE.url] and changes["fixed"] == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.sitemaps import inflate, parse_sitemap, walk_sitemaps
+from linkcheck.sitemaps import inflate, parse_sitemap
 
 URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
@@ -124,56 +124,6 @@ class TestHostileInput:
         data = gzip.compress(b"x" * 1000)[:-12]
         _, problem = inflate(data)
         assert problem == "truncated gzip data"
-
-
-class TestWalk:
-    async def test_indexes_are_followed_once_each(self) -> None:
-        files = {
-            "https://el.example.org/sitemap.xml": INDEX,
-            "https://el.example.org/sitemap-1.xml": URLSET,
-            "https://el.example.org/sitemap-2.xml.gz": gzip.compress(
-                b"<urlset><url><loc>https://el.example.org/el/b/</loc></url>"
-                b"<sitemap><loc>https://el.example.org/sitemap.xml</loc></sitemap></urlset>"
-            ),
-        }
-        loaded: list[str] = []
-
-        async def load(url: str) -> bytes | None:
-            loaded.append(url)
-            return files.get(url)
-
-        walk = await walk_sitemaps(["https://el.example.org/sitemap.xml"], load)
-        assert walk.urls == (
-            "https://el.example.org/el/%CE%AC%CF%81%CE%B8%CF%81%CE%B1/",
-            "https://el.example.org/el/news/",
-            "https://el.example.org/el/a?x=1&y=2",
-            "https://el.example.org/el/b/",
-        )
-        assert loaded == list(files)
-
-    async def test_self_referencing_index_chain_is_bounded(self) -> None:
-        """An index listing a fresh index forever stops at the depth limit."""
-        loaded: list[str] = []
-
-        async def load(url: str) -> bytes | None:
-            loaded.append(url)
-            n = len(loaded)
-            return (
-                b"<sitemapindex><sitemap><loc>https://a.example/s%d.xml</loc></sitemap></sitemapindex>"
-                % n
-            )
-
-        walk = await walk_sitemaps(["https://a.example/s0.xml"], load, max_depth=3)
-        assert len(loaded) == 4
-        assert walk.urls == ()
-        assert any("nested deeper" in problem for _, problem in walk.problems)
-
-    async def test_unfetchable_sitemap_is_a_problem(self) -> None:
-        async def load(url: str) -> bytes | None:
-            return None
-
-        walk = await walk_sitemaps(["https://a.example/missing.xml"], load)
-        assert walk.problems == (("https://a.example/missing.xml", "sitemap could not be fetched"),)
 
 
 class TestSitemapSeedsInTheCrawl:

@@ -29,7 +29,7 @@ from linkcheck.findings import Finding, make_finding
 from linkcheck.redos import exponential_risk
 from linkcheck.urls import UrlError, normalize
 
-__all__ = ["substitute", "validate"]
+__all__ = ["REGEX_META", "literal_of", "substitute", "validate"]
 
 MAX_WALK = 64
 """Most regex hops followed on one path (regex rules can generate new URLs forever)."""
@@ -704,7 +704,7 @@ def _unreachable(ctx: _Context, regexes: list[_Regex]) -> None:
     prefixes: dict[tuple[bool, str], _Regex] = {}
     for regex in regexes:
         rule = regex.rule
-        literal = _literal(rule.source)
+        literal = literal_of(rule.source)
         if literal is not None:
             url = literal if regex.whole_url else ctx.absolute(literal)
             owner = ctx.exact.get(_key(url)) if url else None
@@ -774,11 +774,12 @@ def _example_taken(ctx: _Context, regex: _Regex, source: str, target: str, where
         )
 
 
-_META = set(".^$*+?()[]{}|\\")
+REGEX_META = frozenset(".^$*+?()[]{}|\\")
+"""The characters that are regex syntax unless escaped (also used by the importers)."""
 _TAILS = ("", ".*", "(.*)", ".*$", "(.*)$", ".+", "(.+)", ".+$", "(.+)$")
 
 
-def _literal(pattern: str) -> str | None:
+def literal_of(pattern: str) -> str | None:
     """The one string an anchored literal regex `^...$` matches, else None."""
     if not (pattern.startswith("^") and pattern.endswith("$")) or pattern.endswith("\\$"):
         return None
@@ -801,7 +802,7 @@ def _read_literal(pattern: str, start: int) -> tuple[str, int]:
                 i += 2
                 continue
             break
-        if char in _META:
+        if char in REGEX_META:
             break
         out.append(char)
         i += 1

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from linkcheck.config import Config, Rule
 from linkcheck.findings import Finding, make_finding
-from linkcheck.model import Response
+from linkcheck.model import REDIRECT_FAILURES, Response
 from linkcheck.redirects.nginx import regex_scope, rejected_rules, static_findings
 from linkcheck.redos import MAX_SUBJECT
 from linkcheck.report import LiveRedirect, RedirectRecord
@@ -47,8 +47,6 @@ _CAPTURE_REF = re.compile(r"\$([1-9])")
 _ABSOLUTE = re.compile(r"\^?https?", re.IGNORECASE)
 _NOT_CHECKED = frozenset({"robots", "scope"})
 """Fetcher refusals that are no answer from the server (C106 territory, not V403)."""
-_LOOPING = frozenset({"loop", "too_many_redirects"})
-"""Fetcher outcomes that mean the redirects never end (V405)."""
 
 
 class HttpFetcher(Protocol):
@@ -197,7 +195,7 @@ async def _check(fetcher: HttpFetcher, check: Check) -> _Outcome:
     rule = check.rule
     answer = await fetcher.fetch(check.url, follow=not rule.gone, read_body=False)
     hops = answer.hops
-    looped = answer.error_kind in _LOOPING
+    looped = answer.error_kind in REDIRECT_FAILURES
     first_status = hops[0].status if hops else answer.status
     location = hops[0].location if hops else None
     if rule.gone and answer.status is not None and 300 <= answer.status < 400:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from linkcheck.findings import Finding, Severity
+from linkcheck.findings import Finding, Severity, fails, is_accepted
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ class Report:
 
     def is_accepted(self, finding: Finding) -> bool:
         """Accepted findings are shown but never fail the run."""
-        return bool(finding.details.get("accepted"))
+        return is_accepted(finding)
 
     def count(self, severity: Severity) -> int:
         """Findings of that severity that are not accepted."""
@@ -122,7 +122,4 @@ class Report:
 
     def failed(self) -> bool:
         """Whether a finding at or above `fail_on` remains (accepted ones excluded)."""
-        if self.fail_on == "never":
-            return False
-        level = Severity(self.fail_on).rank
-        return any(f.severity.rank >= level and not self.is_accepted(f) for f in self.findings)
+        return fails(self.findings, self.fail_on)

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
 
-from linkcheck.findings import CATALOGUE, Finding, Severity
+from linkcheck.findings import CATALOGUE, Finding, fails
 from linkcheck.report import Report
 from linkcheck.report.sites import SiteIndex
 
@@ -58,12 +58,6 @@ def _seconds(report: Report) -> str:
         return "0"
 
 
-def _fails(report: Report, finding: Finding) -> bool:
-    if report.fail_on == "never" or report.is_accepted(finding):
-        return False
-    return finding.severity.rank >= Severity(report.fail_on).rank
-
-
 def _body(finding: Finding) -> str:
     lines = [f"{finding.code} {finding.severity.value}: {finding.message}", f"URL: {finding.url}"]
     if finding.source:
@@ -101,7 +95,7 @@ def _case(report: Report, suite: ET.Element, finding: Finding, classname: str) -
         skipped = ET.SubElement(case, "skipped", message=clean(message, 500))
         skipped.text = clean(_body(finding))
         return "skipped"
-    if _fails(report, finding):
+    if fails((finding,), report.fail_on):
         failure = ET.SubElement(
             case, "failure", message=clean(finding.message, 500), type=finding.code
         )

@@ -2,7 +2,7 @@
 
 Each writer takes the finished `Report` and a path and writes atomically (temporary file,
 then rename), so a reader never sees half a file. History (new/fixed since the previous run)
-is already in the `Report` (`store.with_history`); pass `state` here to have it done first.
+is already in the `Report` (run.py calls `store.with_history` first): writers only render.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from linkcheck.report.json import write_json
 from linkcheck.report.junit import write_junit
 from linkcheck.report.markdown import write_markdown
 from linkcheck.report.sarif import write_sarif
-from linkcheck.store import with_history
 
 __all__ = ["FILE_NAMES", "WRITERS", "write_reports"]
 
@@ -41,18 +40,9 @@ def write_reports(
     report: Report,
     output: Path,
     formats: Sequence[str],
-    *,
-    state: Path | None = None,
-    warn: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Write each format in `formats` into `output` (created if missing); returns the paths.
-
-    With `state` (the SQLite history file), the run is first compared with the previous run
-    of the same config and recorded (`store.with_history`; a bad file only warns).
-    """
+    """Write each format in `formats` into `output` (created if missing); returns the paths."""
     output.mkdir(parents=True, exist_ok=True)
-    if state is not None:
-        report = with_history(report, state, warn=warn)
     written: list[Path] = []
     for name in dict.fromkeys(formats):
         path = output / FILE_NAMES[name]

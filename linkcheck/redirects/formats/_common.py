@@ -8,21 +8,24 @@ need a regex (Apache `RedirectMatch`) write exact rules that way.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from linkcheck.config import GONE, REDIRECT_STATUSES
-from linkcheck.redirects.formats.interface import Comment, Entry
+from linkcheck.redirects.formats.interface import Comment, Entry, ImportResult, Skipped
+from linkcheck.redirects.validate import REGEX_META, literal_of
 
 __all__ = [
     "NOTE_PREFIX",
     "STATUSES",
+    "Untranslatable",
     "attach_notes",
     "decode_letters",
     "header_lines",
     "literal_of",
     "note_lines",
     "parse_status",
+    "read_lines",
     "regex_of_literal",
     "split_comment",
 ]
@@ -31,34 +34,34 @@ STATUSES = REDIRECT_STATUSES | {GONE}
 NOTE_PREFIX = "note:"
 """A comment line `# note: TEXT` just above a rule is that rule's `note:` (both ways)."""
 
-_META = set(".^$*+?{}[]\\|()")
+
+class Untranslatable(ValueError):
+    """A line or rule whose meaning the other format cannot express; the message says why."""
+
+
+def read_lines(text: str, entry: Callable[[str, int, set[str]], Entry]) -> ImportResult:
+    """Read a one-rule-a-line format: blank lines skipped, `#` lines kept as comments,
+    every other line given to `entry(line, number, notices)`; an `Untranslatable` skips it."""
+    items: list[Entry | Comment] = []
+    skipped: list[Skipped] = []
+    notices: set[str] = set()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            items.append(Comment(line[1:].strip(), number))
+            continue
+        try:
+            items.append(entry(line, number, notices))
+        except Untranslatable as exc:
+            skipped.append(Skipped(number, line, str(exc)))
+    return ImportResult(tuple(attach_notes(items)), tuple(skipped), tuple(sorted(notices)))
 
 
 def regex_of_literal(path: str) -> str:
     """`^path$` with only the regex metacharacters escaped (readable for humans)."""
-    return "^" + "".join("\\" + ch if ch in _META else ch for ch in path) + "$"
-
-
-def literal_of(pattern: str) -> str | None:
-    """The one path an anchored regex can match, or None if it can match several."""
-    if not (pattern.startswith("^") and pattern.endswith("$")) or pattern.endswith("\\$"):
-        return None
-    body = pattern[1:-1]
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\":
-            if i + 1 >= len(body) or body[i + 1].isalnum():
-                return None
-            out.append(body[i + 1])
-            i += 2
-            continue
-        if ch in _META:
-            return None
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    return "^" + "".join("\\" + ch if ch in REGEX_META else ch for ch in path) + "$"
 
 
 _WORDS = {"permanent": 301, "temp": 302, "seeother": 303, "gone": 410}
@@ -76,10 +79,6 @@ def parse_status(text: str) -> int | None:
     if match and int(match.group(1)) in STATUSES:
         return int(match.group(1))
     return None
-
-
-def valid_status(status: int) -> bool:
-    return status in STATUSES
 
 
 def attach_notes(items: list[Entry | Comment]) -> list[Entry | Comment]:

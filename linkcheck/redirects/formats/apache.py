@@ -16,16 +16,16 @@ import re
 from collections.abc import Sequence
 
 from linkcheck.redirects.formats._common import (
-    attach_notes,
+    Untranslatable,
     decode_letters,
     header_lines,
     literal_of,
     note_lines,
     parse_status,
+    read_lines,
     regex_of_literal,
 )
 from linkcheck.redirects.formats.interface import (
-    Comment,
     Entry,
     ExportResult,
     ImportResult,
@@ -41,10 +41,6 @@ _PREFIX_NOTICE = (
     "Apache `Redirect` also redirects the paths below its source; each was imported as an "
     "exact rule (use a regex rule if you need the paths below)"
 )
-
-
-class _Untranslatable(ValueError):
-    """A line whose meaning our map cannot express; the message says why."""
 
 
 def is_apache_config(text: str) -> bool:
@@ -65,31 +61,13 @@ def _tokens(line: str) -> list[str]:
 
 def read(text: str) -> ImportResult:
     """Entries of a mod_alias configuration or, without any directive, of a RewriteMap."""
-    rewrite_map = not is_apache_config(text)
-    items: list[Entry | Comment] = []
-    skipped: list[Skipped] = []
-    notices: set[str] = set()
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("#"):
-            items.append(Comment(line[1:].strip(), number))
-            continue
-        try:
-            if rewrite_map:
-                items.append(_map_entry(line, number, notices))
-            else:
-                items.append(_directive(line, number, notices))
-        except _Untranslatable as exc:
-            skipped.append(Skipped(number, line, str(exc)))
-    return ImportResult(tuple(attach_notes(items)), tuple(skipped), tuple(sorted(notices)))
+    return read_lines(text, _directive if is_apache_config(text) else _map_entry)
 
 
 def _map_entry(line: str, number: int, notices: set[str]) -> Entry:
     fields = line.split()
     if len(fields) != 2:
-        raise _Untranslatable("a RewriteMap line is `key value`")
+        raise Untranslatable("a RewriteMap line is `key value`")
     key, value = fields
     if not key.startswith("/") and not re.match(r"https?://", key, re.IGNORECASE):
         notices.add("RewriteMap keys without a leading '/' were imported as paths ('/' added)")
@@ -102,7 +80,7 @@ def _directive(line: str, number: int, notices: set[str]) -> Entry:
     name = words[0].lower()
     args = words[1:]
     if name not in _DIRECTIVES:
-        raise _Untranslatable(f"`{words[0]}` is not a redirect directive (mod_alias)")
+        raise Untranslatable(f"`{words[0]}` is not a redirect directive (mod_alias)")
     status = _FIXED.get(name, 302)
     if (
         name in ("redirect", "redirectmatch")
@@ -112,15 +90,15 @@ def _directive(line: str, number: int, notices: set[str]) -> Entry:
     ):
         parsed = parse_status(args[0])
         if parsed is None:
-            raise _Untranslatable(f"status {args[0]!r} is not one we support")
+            raise Untranslatable(f"status {args[0]!r} is not one we support")
         status = parsed
         args = args[1:]
     if status == 410:
         if len(args) != 1:
-            raise _Untranslatable("a gone (410) redirect takes only the source")
+            raise Untranslatable("a gone (410) redirect takes only the source")
         target = None
     elif len(args) != 2:
-        raise _Untranslatable(f"expected `{words[0]} [status] from to`")
+        raise Untranslatable(f"expected `{words[0]} [status] from to`")
     else:
         target = args[1]
     source = args[0]
@@ -130,7 +108,7 @@ def _directive(line: str, number: int, notices: set[str]) -> Entry:
             return Entry(literal, target, status, number)
         return Entry(source, target, status, number, regex=True)
     if not source.startswith("/"):
-        raise _Untranslatable(f"source {source!r} must be a path starting with '/'")
+        raise Untranslatable(f"source {source!r} must be a path starting with '/'")
     notices.add(_PREFIX_NOTICE)
     return Entry(source, target, status, number)
 
@@ -152,7 +130,7 @@ def write(
     for entry in entries:
         try:
             source = _path_source(entry, origin)
-        except _Untranslatable as exc:
+        except Untranslatable as exc:
             skipped.append(Skipped(entry.line, entry.source, str(exc), entry.where))
             continue
         if entry.query == "drop":
@@ -169,7 +147,7 @@ def write(
         expected = decode_letters(source) if not entry.regex else literal_of(source) or source
         try:
             back = _directive(line, 0, set())
-        except _Untranslatable:
+        except Untranslatable:
             back = Entry("", None, 0, 0)
         if (back.source, back.target, back.status) != (expected, entry.target, entry.status):
             skipped.append(
@@ -186,13 +164,13 @@ def _path_source(entry: Entry, origin: str | None) -> str:
     if entry.regex:
         match = re.match(r"\^?https?://", source, re.IGNORECASE)
         if match:
-            raise _Untranslatable("a regex over the whole URL (with host) has no mod_alias form")
+            raise Untranslatable("a regex over the whole URL (with host) has no mod_alias form")
         return source
     absolute = re.match(r"(https?://[^/]+)(/.*)?$", source, re.IGNORECASE)
     if absolute is None:
         return source
     if origin is None or absolute.group(1).lower() != origin.rstrip("/").lower():
-        raise _Untranslatable(
+        raise Untranslatable(
             "the source is on another host than defaults.origin; Apache directives see only "
             "the path (write it in that host's virtual host)"
         )

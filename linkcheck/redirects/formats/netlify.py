@@ -18,15 +18,15 @@ from collections.abc import Sequence
 
 from linkcheck.redirects.formats._common import (
     STATUSES,
-    attach_notes,
+    Untranslatable,
     header_lines,
     literal_of,
     note_lines,
+    read_lines,
     regex_of_literal,
     split_comment,
 )
 from linkcheck.redirects.formats.interface import (
-    Comment,
     Entry,
     ExportResult,
     ImportResult,
@@ -40,56 +40,42 @@ _PLACEHOLDER = re.compile(r":([A-Za-z_]\w*)")
 _ABSOLUTE = re.compile(r"https?://[^/]+", re.IGNORECASE)
 
 
-class _Untranslatable(ValueError):
-    """A line whose meaning our map cannot express; the message says why."""
-
-
 def read(text: str) -> ImportResult:
     """Entries and comments of a `_redirects` file, and the lines that were skipped."""
-    items: list[Entry | Comment] = []
-    skipped: list[Skipped] = []
-    notices: set[str] = set()
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("#"):
-            items.append(Comment(line[1:].strip(), number))
-            continue
-        content, comment = split_comment(line)
-        try:
-            items.append(_entry(content.split(), number, comment, notices))
-        except _Untranslatable as exc:
-            skipped.append(Skipped(number, line, str(exc)))
-    return ImportResult(tuple(attach_notes(items)), tuple(skipped), tuple(sorted(notices)))
+    return read_lines(text, _line_entry)
+
+
+def _line_entry(line: str, number: int, notices: set[str]) -> Entry:
+    content, comment = split_comment(line)
+    return _entry(content.split(), number, comment, notices)
 
 
 def _entry(fields: list[str], number: int, note: str, notices: set[str]) -> Entry:
     if len(fields) < 2:
-        raise _Untranslatable("expected `from to [status]`")
+        raise Untranslatable("expected `from to [status]`")
     source, target, rest = fields[0], fields[1], fields[2:]
     if not _is_location(target):
         if "=" in target:
-            raise _Untranslatable("query-parameter conditions (key=value) are not translated")
-        raise _Untranslatable(f"target {target!r} is not a path or an http(s) URL")
+            raise Untranslatable("query-parameter conditions (key=value) are not translated")
+        raise Untranslatable(f"target {target!r} is not a path or an http(s) URL")
     status = 301
     if rest:
         token = rest[0].rstrip("!")
         if not token.isdigit():
-            raise _Untranslatable(f"status {rest[0]!r} is not a number")
+            raise Untranslatable(f"status {rest[0]!r} is not a number")
         status = int(token)
         if len(rest) > 1:
-            raise _Untranslatable(
+            raise Untranslatable(
                 f"conditions ({' '.join(rest[1:])}) are not translated: our rules apply always"
             )
     if status == 200:
-        raise _Untranslatable("status 200 is a rewrite (proxy), not a redirect")
+        raise Untranslatable("status 200 is a rewrite (proxy), not a redirect")
     if status == 404:
-        raise _Untranslatable("status 404 serves a custom error page, not a redirect")
+        raise Untranslatable("status 404 serves a custom error page, not a redirect")
     if status not in STATUSES:
-        raise _Untranslatable(f"status {status} is not one of 301, 302, 303, 307, 308, 410")
+        raise Untranslatable(f"status {status} is not one of 301, 302, 303, 307, 308, 410")
     if not _is_location(source):
-        raise _Untranslatable(f"source {source!r} is not a path or an http(s) URL")
+        raise Untranslatable(f"source {source!r} is not a path or an http(s) URL")
     regex, source, target = _pattern(source, target)
     if status == 410:
         if target != GONE_BODY:
@@ -110,7 +96,7 @@ def _pattern(source: str, target: str) -> tuple[bool, str, str]:
     segments = path.split("/")
     if "*" not in path and not any(_PLACEHOLDER.fullmatch(s) for s in segments):
         if _PLACEHOLDER.search(target.replace("://", "")):
-            raise _Untranslatable("the target uses a placeholder the source does not define")
+            raise Untranslatable("the target uses a placeholder the source does not define")
         return False, source, target
     names: list[str] = []
     parts: list[str] = []
@@ -122,14 +108,14 @@ def _pattern(source: str, target: str) -> tuple[bool, str, str]:
             parts.append("([^/]+)")
             names.append(segment[1:])
         elif "*" in segment:
-            raise _Untranslatable("a splat `*` is only translated at the end of the source")
+            raise Untranslatable("a splat `*` is only translated at the end of the source")
         else:
             parts.append(regex_of_literal(segment)[1:-1])
     pattern = "^" + regex_of_literal(prefix)[1:-1] + "/".join(parts) + "$"
 
     def group(match: re.Match[str]) -> str:
         if match.group(1) not in names:
-            raise _Untranslatable(f"the target uses :{match.group(1)}, not defined in the source")
+            raise Untranslatable(f"the target uses :{match.group(1)}, not defined in the source")
         return f"${names.index(match.group(1)) + 1}"
 
     scheme = _ABSOLUTE.match(target)
@@ -148,7 +134,7 @@ def write(entries: Sequence[Entry], header: Sequence[str] = ()) -> ExportResult:
     for entry in entries:
         try:
             source, target = _netlify_pair(entry)
-        except _Untranslatable as exc:
+        except Untranslatable as exc:
             skipped.append(Skipped(entry.line, entry.source, str(exc), entry.where))
             continue
         if entry.query == "drop":
@@ -164,11 +150,11 @@ def _netlify_pair(entry: Entry) -> tuple[str, str]:
     """The `from to` of `entry`, checked to read back as the same rule."""
     source, target = _spell(entry)
     if any(c.isspace() for c in source + target):
-        raise _Untranslatable("whitespace cannot be written in a `_redirects` field")
+        raise Untranslatable("whitespace cannot be written in a `_redirects` field")
     try:
         back = _entry([source, target, str(entry.status)], 0, "", set())
-    except _Untranslatable as exc:
-        raise _Untranslatable(f"Netlify would not read it back: {exc}") from None
+    except Untranslatable as exc:
+        raise Untranslatable(f"Netlify would not read it back: {exc}") from None
     literal = literal_of(entry.source) if entry.regex else None
     expected = (
         (literal, entry.target, False)
@@ -176,7 +162,7 @@ def _netlify_pair(entry: Entry) -> tuple[str, str]:
         else (entry.source, entry.target, entry.regex)
     )
     if (back.source, back.target, back.regex) != expected:
-        raise _Untranslatable("Netlify would read this rule differently")
+        raise Untranslatable("Netlify would read this rule differently")
     return source, target
 
 
@@ -184,11 +170,11 @@ def _spell(entry: Entry) -> tuple[str, str]:
     target = entry.target if entry.target is not None else GONE_BODY
     if not entry.regex:
         if "*" in entry.source or any(_PLACEHOLDER.fullmatch(s) for s in entry.source.split("/")):
-            raise _Untranslatable(
+            raise Untranslatable(
                 "the source holds `*` or `:name`, which Netlify reads as a pattern"
             )
         if _PLACEHOLDER.search(target.replace("://", "")) and entry.target is not None:
-            raise _Untranslatable("the target holds `:name`, which Netlify reads as a placeholder")
+            raise Untranslatable("the target holds `:name`, which Netlify reads as a placeholder")
         return entry.source, target
     return _from_regex(entry.source, target if entry.target is not None else None)
 
@@ -196,7 +182,7 @@ def _spell(entry: Entry) -> tuple[str, str]:
 def _from_regex(pattern: str, target: str | None) -> tuple[str, str]:
     """The Netlify spelling of a regex made of literal segments, `([^/]+)` and a final `(.*)`."""
     if not (pattern.startswith("^") and pattern.endswith("$")):
-        raise _Untranslatable("only anchored regexes (^...$) translate to Netlify patterns")
+        raise Untranslatable("only anchored regexes (^...$) translate to Netlify patterns")
     body = pattern[1:-1]
     out: list[str] = []
     groups: list[str] = []
@@ -207,7 +193,7 @@ def _from_regex(pattern: str, target: str | None) -> tuple[str, str]:
             out.append(f":p{len(groups)}")
             i += len("([^/]+)")
             if i < len(body) and body[i] != "/":
-                raise _Untranslatable("a placeholder must fill a whole path segment")
+                raise Untranslatable("a placeholder must fill a whole path segment")
         elif body.startswith("(.*)", i) and i + len("(.*)") == len(body):
             groups.append("splat")
             out.append("*")
@@ -216,7 +202,7 @@ def _from_regex(pattern: str, target: str | None) -> tuple[str, str]:
             out.append(body[i + 1])
             i += 2
         elif body[i] in ".^$*+?{}[]\\|()":
-            raise _Untranslatable(
+            raise Untranslatable(
                 "the regex is not a Netlify pattern (only :placeholders and a final *)"
             )
         else:
@@ -227,14 +213,14 @@ def _from_regex(pattern: str, target: str | None) -> tuple[str, str]:
         if (marker.startswith(":p") or marker == "*") and (
             index == 0 or not out[index - 1].endswith("/")
         ):
-            raise _Untranslatable("a placeholder must fill a whole path segment")
+            raise Untranslatable("a placeholder must fill a whole path segment")
     if target is None:
         return source, GONE_BODY
 
     def name(match: re.Match[str]) -> str:
         number = int(match.group(1))
         if not 1 <= number <= len(groups):
-            raise _Untranslatable(f"the target uses ${number}, beyond the regex's groups")
+            raise Untranslatable(f"the target uses ${number}, beyond the regex's groups")
         return f":{groups[number - 1]}"
 
     return source, re.sub(r"\$(\d)", name, target)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from linkcheck.redirects.formats._common import (
     STATUSES,
+    Untranslatable,
     attach_notes,
     decode_letters,
     literal_of,
@@ -37,10 +38,6 @@ class _Token:
     text: str
     line: int
     kind: str  # "word", "quoted", "punct", "comment"
-
-
-class _Untranslatable(ValueError):
-    """A statement whose meaning our map cannot express; the message says why."""
 
 
 _TOKEN = re.compile(
@@ -261,7 +258,7 @@ def _read_map(
             continue
         try:
             items.append(_entry(key, words[1].text, default_status, by_host, prefix))
-        except _Untranslatable as exc:
+        except Untranslatable as exc:
             skipped.append(Skipped(line, _line(lines, line), str(exc)))
 
 
@@ -271,7 +268,7 @@ def _entry(key: _Token, value: str, default_status: int, by_host: bool, prefix: 
         text = text[1:]
         regex = False
     elif text.startswith("~*"):
-        raise _Untranslatable("`~*` (case-insensitive regex) has no equivalent in the map")
+        raise Untranslatable("`~*` (case-insensitive regex) has no equivalent in the map")
     else:
         regex = text.startswith("~")
         text = text[1:] if regex else text
@@ -282,13 +279,13 @@ def _entry(key: _Token, value: str, default_status: int, by_host: bool, prefix: 
         query = "drop" if combined.group(2) == "d" else "keep"
         target = (combined.group(3) or "").strip()
     if status not in STATUSES:
-        raise _Untranslatable(f"status {status} is not one of 301, 302, 303, 307, 308, 410")
+        raise Untranslatable(f"status {status} is not one of 301, 302, 303, 307, 308, 410")
     if re.search(r"\$(?!\d)", target):
-        raise _Untranslatable("the value uses nginx variables; only $1..$9 translate")
+        raise Untranslatable("the value uses nginx variables; only $1..$9 translate")
     if by_host and prefix:
         if regex:
             if not text.startswith("^"):
-                raise _Untranslatable("a regex for one host must start with ^")
+                raise Untranslatable("a regex for one host must start with ^")
             text = regex_of_literal(prefix)[:-1] + text[1:]
         else:
             text = prefix + text
@@ -299,5 +296,5 @@ def _entry(key: _Token, value: str, default_status: int, by_host: bool, prefix: 
     if status == 410:
         return Entry(text, None, 410, key.line, regex=regex)
     if not target:
-        raise _Untranslatable(f"a {status} redirect needs a target")
+        raise Untranslatable(f"a {status} redirect needs a target")
     return Entry(text, target, status, key.line, regex=regex, query=query)
