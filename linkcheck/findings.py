@@ -278,7 +278,9 @@ CATALOGUE: Mapping[str, CodeInfo] = _codes(
         "directive: `;`, `{`, `}`, quotes, whitespace, control characters or an unescaped `$`"
         " in a source or target, a regex construct PCRE reads otherwise (named groups, "
         "look-behind, possessive forms, inline flags), a `$N` beyond the regex's groups, or "
-        "keys that differ only in non-ASCII letter case.",
+        "keys that differ only in non-ASCII letter case. Also a regex that can take "
+        "exponential time (nested quantifiers such as `(a+)+` or `(.*a){20}`): matched against "
+        "an unlucky URL it would hang the check.",
         "mistake: - {from: '/a;return 200', to: /b/}\n"
         "         - {from: '^/p/(?P<id>\\d+)$', to: '/q/$2', regex: true}\n"
         "fix:     - {from: '/a%3Breturn%20200', to: /b/}     # percent-encode\n"

@@ -11,8 +11,9 @@ ways because an unbounded inner repeat can swallow everything else the body need
 - not flagged: a body separated by a character the inner repeat cannot match, the common
   `(?:/[^/]+)*` or `([a-z]+-)*` (each repetition starts or ends at a delimiter: linear).
 
-Overlapping alternations (`(a|a)+`) are not looked for. `MAX_SUBJECT` bounds what any user
-regex is matched against anyway.
+- a repeated alternation of single characters that overlap: `(a|a)+`, `(?:x|x?)*`. Longer
+  overlapping alternatives (`(ab|a)+`) are not looked for; `MAX_SUBJECT` bounds what any
+  user regex is matched against anyway.
 """
 
 from __future__ import annotations
@@ -56,9 +57,9 @@ def _search(items: list[tuple[Any, Any]]) -> str | None:
         if name in _REPEATS:
             low, high, body = av
             if high == _c.MAXREPEAT or high > _BIG_REPEAT:
-                for branch in _branches(list(body)):
-                    if _ambiguous(branch):
-                        return _show(name, low, high)
+                branches = list(_branches(list(body)))
+                if any(_ambiguous(b) for b in branches) or _overlapping(branches):
+                    return _show(name, low, high)
             found = _search(list(body))
         elif name == "SUBPATTERN":
             found = _search(list(av[-1]))
@@ -109,6 +110,38 @@ def _ambiguous(body: list[tuple[Any, Any]]) -> bool:
         rest = body[:index] + body[index + 1 :]
         if all(_empty_ok(item) or _chars([item]) <= swallowed for item in rest):
             return True
+    return False
+
+
+def _overlapping(branches: list[list[tuple[Any, Any]]]) -> bool:
+    """Whether two alternatives of at most one character each can match the same character:
+    `(a|a)+`, `(?:x|x?)*` (re tries every way of splitting the text between them)."""
+    short = [b for b in branches if _one_char(b)]
+    sets = [_chars(b) for b in short]
+    if any(sets[i] & sets[j] for i in range(len(sets)) for j in range(i + 1, len(sets))):
+        return True
+    # re factors a common prefix out: `(a|a)` reads `a(?:|)`, two ways of matching nothing.
+    return any(
+        str(op) == "BRANCH" and sum(all(_empty_ok(i) for i in alt) for alt in av[1]) > 1
+        for branch in branches
+        for op, av in branch
+    )
+
+
+def _one_char(branch: list[tuple[Any, Any]]) -> bool:
+    """Whether an alternative consumes at most one character."""
+    consuming = [item for item in branch if str(item[0]) not in _ZERO_WIDTH]
+    return len(consuming) <= 1 and all(_single(item) for item in consuming)
+
+
+def _single(item: tuple[Any, Any]) -> bool:
+    """Whether the item consumes at most one character."""
+    op, av = item
+    name = str(op)
+    if name in ("LITERAL", "NOT_LITERAL", "IN", "CATEGORY", "ANY") or name in _ZERO_WIDTH:
+        return True
+    if name in _REPEATS:
+        return bool(av[1] <= 1) and all(_single(i) for i in av[2])
     return False
 
 

@@ -23,6 +23,9 @@ from linkcheck.redos import exponential_risk
         r"^/(\d+)+/$",
         r"(?:[^/]*)*",
         r"^/a/(?=x)((x+)+)y",
+        r"^(a|a)+$",
+        r"^(?:a|a?)+$",
+        r"(x|.)*y",
     ],
 )
 def test_nested_quantifiers_that_can_swallow_their_group_are_flagged(pattern: str) -> None:
@@ -42,6 +45,8 @@ def test_nested_quantifiers_that_can_swallow_their_group_are_flagged(pattern: st
         r"(x+){2}",
         r"(?P<slug>[^/]+)/$",
         r"[unclosed",
+        r"^(ab|a|b)+$",
+        r"^/(en|fr)/(?:a|b)*$",
     ],
 )
 def test_delimited_or_bounded_repeats_are_not_flagged(pattern: str) -> None:

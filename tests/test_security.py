@@ -206,3 +206,30 @@ async def test_a_redirect_to_another_host_leaves_the_scope_only_with_check_exter
     else:
         assert outside.requests == []
         assert codes["C106"]["details"]["final"] == outside.url("/")
+
+
+async def test_a_map_target_on_another_host_is_verified_without_check_external(
+    tmp_path: Path, outside: Recorder
+) -> None:
+    """The redirect map declares that host: following the redirect there is what verifying
+    the rule means, so it is in scope; nothing else there is requested."""
+    site = await serve(
+        {"/en/": "<title>home</title>", "/moved": "REDIRECT " + outside.url("/landing")}
+    )
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(
+        "version: 1\nsettings: {retries: 0, rate: 1000}\n"
+        f"sites:\n  en: {{new: '{site.url('/en/')}'}}\n"
+        f"redirects:\n  - {{from: '{site.url('/moved')}', to: '{outside.url('/landing')}',"
+        " status: 302}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    try:
+        code = await asyncio.to_thread(cli.main, ["check", str(cfg), "-o", str(out), "-q"])
+    finally:
+        await site.server.close()
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [f["code"] for f in report["findings"]] == []
+    assert code == 0
+    assert {path for path, _ in outside.requests} == {"/robots.txt", "/landing"}
