@@ -31,11 +31,10 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from .model import Hop, Response
-from .store import connect
+from .store import Closing, connect
 from .store import stderr_warning as _warn
 
 __all__ = ["DEFAULT_TTL", "Journal", "JournalError", "Validators", "open_journal"]
@@ -133,7 +132,7 @@ def decode_response(blob: bytes) -> Response:
     return Response(**fields)
 
 
-class Journal:
+class Journal(Closing):
     """The journal of one run of one config; see the module docstring.
 
     `resume`: reopen the last unfinished run of `config` (a new run if there is none);
@@ -354,17 +353,6 @@ class Journal:
             self._queue.put(None)
             self._writer.join(timeout=30)
         self._db.close()
-
-    def __enter__(self) -> Journal:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def open_journal(

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from linkcheck.findings import Finding, Severity
 from linkcheck.report import Report, RunSummary
@@ -125,7 +126,25 @@ class Comparison:
     previous: str | None
 
 
-class HistoryStore:
+class Closing:
+    """`with` support for the owners of a database connection: leaving the block closes."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class HistoryStore(Closing):
     """One SQLite file of run history; use as a context manager.
 
     Raises `StoreError` when the file is unusable; `with_history` turns that into a warning.
@@ -158,17 +177,6 @@ class HistoryStore:
 
     def close(self) -> None:
         self._db.close()
-
-    def __enter__(self) -> HistoryStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # ------------------------------------------------------------------ reading
 
