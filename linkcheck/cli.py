@@ -633,6 +633,23 @@ def _import(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.skipped else EXIT_OK
 
 
+def _refused_for_errors(findings: Sequence[Finding], *, force: bool) -> bool:
+    """`nginx` and `export` write nothing while the map has errors (unless --force): say
+    which (the first 20) and how to go on."""
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if not errors or force:
+        return False
+    for finding in errors[:20]:
+        print(f"{finding.source}: {finding.code} {finding.message}", file=sys.stderr)
+    more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
+    print(
+        f"linkcheck: {len(errors)} error(s) in the map{more}; nothing written. Fix them "
+        "(`linkcheck validate`) or pass --force to export the valid rules only.",
+        file=sys.stderr,
+    )
+    return True
+
+
 def _export(args: argparse.Namespace) -> int:
     """`linkcheck export`: exit 0 every valid rule written; 1 refused (errors remain) or some
     rules not expressible in the format; 2 unreadable config or unwritable output."""
@@ -643,16 +660,7 @@ def _export(args: argparse.Namespace) -> int:
     with _without_gc():
         config = load_config(args.config)
         findings = static_findings(config)
-    errors = [f for f in findings if f.severity is Severity.ERROR]
-    if errors and not args.force:  # the same refusal as `linkcheck nginx`
-        for finding in errors[:20]:
-            print(f"{finding.source}: {finding.code} {finding.message}", file=sys.stderr)
-        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
-        print(
-            f"linkcheck: {len(errors)} error(s) in the map{more}; nothing written. Fix them "
-            "(`linkcheck validate`) or pass --force to export the valid rules only.",
-            file=sys.stderr,
-        )
+    if _refused_for_errors(findings, force=args.force):
         return EXIT_FINDINGS
     header = [f"Written by `linkcheck export` from {args.config}; edit the map, not this file."]
     result, invalid = formats.export_config(config, args.format, findings, header)
@@ -719,16 +727,7 @@ def _nginx(args: argparse.Namespace) -> int:
     with _without_gc():
         config = load_config(args.config)
         findings, export = validated_export(config)
-    errors = [f for f in findings if f.severity is Severity.ERROR]
-    if errors and not args.force:
-        for finding in errors[:20]:
-            print(f"{finding.source}: {finding.code} {finding.message}", file=sys.stderr)
-        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
-        print(
-            f"linkcheck: {len(errors)} error(s) in the map{more}; nothing written. Fix them "
-            "(`linkcheck validate`) or pass --force to export the valid rules only.",
-            file=sys.stderr,
-        )
+    if _refused_for_errors(findings, force=args.force):
         return EXIT_FINDINGS
     left_out = len(config.rules) - len(export.rules)
     if not args.output:
