@@ -197,24 +197,28 @@ class Journal(Closing):
 
     # ------------------------------------------------------------------ reading
 
-    def _row(self, key: str) -> tuple[int, float, int, str | None, str | None, bytes] | None:
+    def _stored(
+        self, url: str, *, method: str, follow: bool, read_body: bool
+    ) -> tuple[int, float, int, str | None, str | None, bytes] | None:
+        """The stored row of this request; None when there is none or the file fails."""
+        key = request_key(url, method=method, follow=follow, read_body=read_body)
         if key not in self._known:
             return None
-        if key in self._unwritten:
-            self.commit()  # recorded in this run, maybe not written yet
-        row = self._db.execute(
-            "SELECT run_id, fetched, ok, etag, last_modified, data FROM journal_entries "
-            "WHERE config = ? AND key = ?",
-            (self.config, key),
-        ).fetchone()
+        try:
+            if key in self._unwritten:
+                self.commit()  # recorded in this run, maybe not written yet
+            row = self._db.execute(
+                "SELECT run_id, fetched, ok, etag, last_modified, data FROM journal_entries "
+                "WHERE config = ? AND key = ?",
+                (self.config, key),
+            ).fetchone()
+        except sqlite3.Error:
+            return None
         return None if row is None else (int(row[0]), row[1], int(row[2]), row[3], row[4], row[5])
 
     def lookup(self, url: str, *, method: str, follow: bool, read_body: bool) -> Response | None:
         """The stored answer to this request if it may be reused as is, else None."""
-        try:
-            row = self._row(request_key(url, method=method, follow=follow, read_body=read_body))
-        except sqlite3.Error:
-            return None
+        row = self._stored(url, method=method, follow=follow, read_body=read_body)
         if row is None:
             return None
         run_id, fetched, ok, _etag, _modified, data = row
@@ -230,10 +234,7 @@ class Journal(Closing):
         """A stale 2xx answer without redirects that can be revalidated (ETag/Last-Modified)."""
         if self.ttl <= 0:
             return None
-        try:
-            row = self._row(request_key(url, method=method, follow=follow, read_body=read_body))
-        except sqlite3.Error:
-            return None
+        row = self._stored(url, method=method, follow=follow, read_body=read_body)
         if row is None:
             return None
         _run, _fetched, ok, etag, modified, data = row
