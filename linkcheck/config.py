@@ -815,32 +815,12 @@ class _RuleReader:
         origin = self.defaults.origin
         if entry.regex:
             return self._fast_regex_rule(file, entry, index, status)
-        if source[:2] == "//" or (target or "")[:2] == "//":
-            return None  # the slow path says why
-        if source[:1] == "/":
-            if origin is None:
-                return None
-            from_url = (
-                origin + source
-                if self.canonical_origin and _CANONICAL_PATH.match(source)
-                else _fast_normalized(origin + source)
-            )
-        elif _ABSOLUTE.match(source):
-            from_url = _fast_normalized(source)
-        else:
-            return None
+        from_url = self._fast_resolve(source, origin)
         if from_url is None:
             return None
         to_url: str | None = None
         if target is not None:
-            if target[:1] == "/":
-                to_url = (
-                    origin + target
-                    if origin and self.canonical_origin and _CANONICAL_PATH.match(target)
-                    else _fast_normalized((origin or _origin(from_url)) + target)
-                )
-            elif _ABSOLUTE.match(target):
-                to_url = _fast_normalized(target)
+            to_url = self._fast_resolve(target, origin or _origin(from_url))
             if to_url is None:
                 return None
         return Rule(
@@ -853,6 +833,23 @@ class _RuleReader:
             to_url=to_url,
         )
 
+    def _fast_resolve(self, text: str, base: str | None) -> str | None:
+        """`text` (an absolute URL, or a path on `base`) normalised; None when the fast path
+        cannot say (no base, `//host` forms, anything else): the slow path decides then."""
+        if text[:2] == "//":
+            return None  # the slow path says why
+        if text[:1] == "/":
+            if base is None:
+                return None
+            if (
+                base == self.defaults.origin
+                and self.canonical_origin
+                and (_CANONICAL_PATH.match(text))
+            ):
+                return base + text
+            return _fast_normalized(base + text)
+        return _fast_normalized(text) if _ABSOLUTE.match(text) else None
+
     def _fast_regex_rule(
         self, file: str, entry: _FastEntry, index: int, status: int
     ) -> Rule | None:
@@ -862,18 +859,14 @@ class _RuleReader:
         except re.error:
             return None
         to_url: str | None = None
-        target, origin = entry.target, self.defaults.origin
-        if target is not None:
-            if target[:1] == "/" and origin is not None:
-                to_url = _fast_normalized(origin + target)
-            elif _ABSOLUTE.match(target):
-                to_url = _fast_normalized(target)
+        if entry.target is not None:
+            to_url = self._fast_resolve(entry.target, self.defaults.origin)
             if to_url is None:
                 return None
         return Rule(
             index=index,
             source=entry.source,
-            target=target,
+            target=entry.target,
             status=status,
             position=Position(file, entry.line + 1, entry.column + 1),
             regex=True,
