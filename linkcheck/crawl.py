@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from linkcheck.config import Config, Site
-from linkcheck.extract import extract, extract_ids
+from linkcheck.extract import ExtractCache, extract, extract_ids
 from linkcheck.fetch import Fetcher
 from linkcheck.model import Page, Response
 from linkcheck.redos import MAX_SUBJECT
@@ -196,6 +196,7 @@ class _Crawler:
         self.seen: set[str] = set()
         self.ignored: set[str] = set()
         self.budget = ShapeBudget(self.settings.max_per_pattern)
+        self.extract_cache = ExtractCache()
         self.queue: asyncio.Queue[tuple[int, str, int, int]] = asyncio.Queue()
         self.checked = 0
         self.errors = 0
@@ -388,6 +389,7 @@ class _Crawler:
                 selector=counterpart.selector if counterpart else None,
                 digest=state.digest and _upgraded(state.site, url),
                 depth=depth,
+                cache=self.extract_cache,
             )
         except Exception as exc:  # hostile markup must not stop the crawl, nor pass unseen
             response = self.result.responses.get(url)
@@ -397,11 +399,19 @@ class _Crawler:
             return
         state.parsed += 1
         self.result.anchors[url] = page.ids
+        # `_follow` for each link; a target already indexed is added to directly (the common
+        # case: a site's pages link the same pages), unless the page is https (C104 check).
         follow = self._follow
+        index = self.result.links
+        secure = url.startswith("https://")
         unmap = self.fetcher.unmap if self.fetcher.remapped else None
         for link in page.links:
-            target = unmap(link.url) if unmap is not None else link.url
-            follow(target, url, link.fragment, link.element, depth + 1)
+            target_url = unmap(link.url) if unmap is not None else link.url
+            target = index.get(target_url)
+            if target is None or secure:
+                follow(target_url, url, link.fragment, link.element, depth + 1)
+            else:
+                target.add(url, link.fragment, link.element)
         self.result.pages[state.site.name].append(replace(page, links=()))
 
     async def _check(self, url: str, *, read_body: bool | None = None) -> None:

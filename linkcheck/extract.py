@@ -10,7 +10,7 @@ are dropped. The counterpart notice link (the site's `counterpart.selector`) is 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import Literal
 from urllib.parse import unquote
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -29,6 +29,7 @@ from linkcheck.urls import (
 __all__ = [
     "DIGEST_CHARS",
     "DIGEST_WORDS",
+    "ExtractCache",
     "extract",
     "extract_ids",
     "main_text",
@@ -53,6 +54,105 @@ _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "blob:")
 _NOT_TEXT = ["script", "style", "noscript", "template", "svg"]
 
 
+Answers = dict[str, tuple[str, str] | None]
+"""Reference as written → `_absolute`'s answer, for the pages that share a base part."""
+
+
+class ExtractCache:
+    """What one crawl's extractions share, so that a page costs little more than its parse.
+
+    * The answers of `_absolute`: pages of one site repeat the same references. The answer
+      for a root-relative reference depends on the page only through its origin, for a
+      plain relative one only through its folder (`urls.join_key`), and for a plain
+      absolute http(s) URL not at all; so they are kept per origin (`site`, with the
+      absolute ones) and per folder, keyed on the reference as written, and a repeated
+      reference costs one or two dictionary lookups. Fragment-only, query-only and
+      scheme-relative references, other schemes and odd spellings are not kept.
+
+    At most `capacity` answers are kept (all are dropped when full: a simple bound). One per
+    crawl.
+    """
+
+    def __init__(self, capacity: int = 65536) -> None:
+        self.capacity = capacity
+        self._answers: dict[tuple[str, str], Answers] = {}
+        self._size = 0
+
+    def answers(self, base: str, origin: str) -> tuple[Answers, Answers]:
+        """(site, folder): the answers kept for the references of a page whose base is
+        `base` (`origin` its origin). Look a reference up in both, then `resolve` it."""
+        return self._kept(join_key("/", base), origin), self._kept(join_key("x", base), origin)
+
+    def _kept(self, key: str, origin: str) -> Answers:
+        answers = self._answers.get((key, origin))
+        if answers is None:
+            answers = self._answers[(key, origin)] = {}
+        return answers
+
+    def resolve(
+        self, site: Answers, folder: Answers, reference: str, base: str, origin: str
+    ) -> tuple[str, str] | None:
+        """`_absolute(reference, base, origin)`, kept in `site` or `folder` (from
+        `answers(base, origin)`) when it depends on no more of the base than they do.
+
+        As in `_absolute`, a printable ASCII `#fragment` is split off first, and the answer
+        for what precedes it is the one kept, so `page#a`, `page#b` and `page` share it.
+        """
+        if "#" in reference:
+            head, _, fragment = reference.strip().partition("#")
+            if head and fragment.isascii() and fragment.isprintable():
+                target = site.get(head, _MISSING)
+                if target is _MISSING:
+                    target = folder.get(head, _MISSING)
+                    if target is _MISSING:
+                        target = self.resolve(site, folder, head, base, origin)
+                return None if target is None else (target[0], unquote(fragment))
+        target = _absolute(reference, base, origin)
+        scope = _scope(reference)
+        if scope is not None:
+            if self._size >= self.capacity:
+                self.clear()
+            self._size += 1
+            (site if scope == "site" else folder)[reference] = target
+        return target
+
+    def clear(self) -> None:
+        for answers in self._answers.values():
+            answers.clear()
+        self._answers.clear()
+        self._size = 0
+
+
+_MISSING: tuple[str, str] = ("", "")
+"""Not in a cache (compared by identity: no cached answer is this very tuple)."""
+
+
+def _scope(reference: str) -> Literal["site", "folder"] | None:
+    """Where the answer of `_absolute` for `reference` may be kept: per origin (`site`:
+    root-relative references and plain absolute http(s) URLs), per page folder (`folder`:
+    plain relative ones), or nowhere (None: it depends on more of the page URL).
+
+    Follows `_absolute` (which string reaches `_absolute_head`) and `urls.join_key`.
+    """
+    stripped = reference.strip()
+    head, sep, fragment = stripped.partition("#")
+    key = head if sep and head and fragment.isascii() and fragment.isprintable() else stripped
+    first = key[:1]
+    if not first or first in "#?\\" or first <= " " or key.startswith("//"):
+        return None
+    if ":" not in key:
+        return "site" if first == "/" else "folder"  # join_key(key, base): origin, folder
+    if (
+        key.startswith(("http://", "https://"))
+        and key.isascii()
+        and key.isprintable()
+        and " " not in key
+        and "\\" not in key
+    ):
+        return "site"  # _absolute_head normalises it alone
+    return None
+
+
 def extract(
     url: str,
     html: str,
@@ -60,20 +160,26 @@ def extract(
     selector: str | None = None,
     digest: bool = True,
     depth: int = 0,
+    cache: ExtractCache | None = None,
 ) -> Page:
     """The page found at `url` (normalised, no fragment) whose markup is `html`.
 
     `selector` picks the counterpart notice; `digest=False` skips the text digest (pages
-    that are never compared).
+    that are never compared); `cache` is the crawl's `ExtractCache` (without one, nothing
+    is shared with other pages).
     """
+    if cache is None:
+        cache = ExtractCache()
     tree = LexborHTMLParser(html)
     base = _base(tree, url)
     origin = origin_of(base)
+    site, folder = cache.answers(base, origin)
+    resolve = cache.resolve
     notice_node = _notice_node(tree, selector) if selector else None
     notice: str | None = None
     if notice_node is not None:
         href = notice_node.attributes.get("href")
-        target = _absolute(href, base, origin) if href else None
+        target = resolve(site, folder, href, base, origin) if href else None
         notice = target[0] if target else None
 
     links: list[Link] = []
@@ -86,9 +192,25 @@ def extract(
             continue
         tag = node.tag or ""
         attrs = node.attributes
-        rel = (attrs.get("rel") or "").lower()
-        for attribute, reference in _references(tag, attrs):
-            target = _absolute(reference, base, origin)
+        rel = attrs.get("rel")
+        rel = rel.lower() if rel else ""
+        href = attrs.get("href")
+        src = attrs.get("src")
+        srcset = attrs.get("srcset")
+        if srcset and tag in ("img", "source"):
+            references = _references(tag, attrs)
+        elif href:
+            references = [("href", href), ("src", src)] if src else [("href", href)]
+        elif src:
+            references = [("src", src)]
+        else:
+            continue
+        for attribute, reference in references:
+            target = site.get(reference, _MISSING)
+            if target is _MISSING:
+                target = folder.get(reference, _MISSING)
+                if target is _MISSING:
+                    target = resolve(site, folder, reference, base, origin)
             if target is None:
                 if len(malformed) < MAX_MALFORMED:
                     problem = _malformed(reference, base)
@@ -156,23 +278,21 @@ def _references(tag: str, attrs: dict[str, str | None]) -> list[tuple[str, str]]
 def _absolute(reference: str, base: str, origin: str = "") -> tuple[str, str] | None:
     """(normalised absolute URL, decoded fragment) of a fetchable reference, else None.
 
-    Pages of one site repeat the same references, so the answer is cached on the part of
-    the base it depends on (`urls.join_key`): most links cost one dictionary lookup. On a
-    miss, plain ASCII references that are root-relative, fragment-only or absolute are
-    joined by concatenation (`origin` is the base's origin) and go through the (cached)
-    `normalize`; the rest through `urls.resolve`. A printable ASCII `#fragment` is split off
-    first, so `page#a`, `page#b` and `page` share one cache entry.
+    Plain ASCII references that are root-relative, fragment-only or absolute are joined by
+    concatenation (`origin` is the base's origin) and go through the (cached) `normalize`;
+    the rest through `urls.resolve` (cached on `urls.join_key`). A printable ASCII
+    `#fragment` is split off first. `ExtractCache` keeps the answers of a crawl.
     """
     reference = reference.strip()
     head, sep, fragment = reference.partition("#")
     if sep and head and fragment.isascii() and fragment.isprintable():
-        target = _absolute_cached(head, join_key(head, base), origin)
+        target = _absolute_head(head, join_key(head, base), origin)
         return None if target is None else (target[0], unquote(fragment))
-    return _absolute_cached(reference, join_key(reference, base), origin)
+    return _absolute_head(reference, join_key(reference, base), origin)
 
 
-@lru_cache(maxsize=65536)
-def _absolute_cached(reference: str, base: str, origin: str) -> tuple[str, str] | None:
+def _absolute_head(reference: str, base: str, origin: str) -> tuple[str, str] | None:
+    """`_absolute` once the fragment is dealt with; `base` may be cut to its `join_key`."""
     reference = reference.strip()
     if not reference:
         return None
