@@ -10,6 +10,10 @@ are dropped. The counterpart notice link (the site's `counterpart.selector`) is 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import fields
+from types import MemberDescriptorType
 from typing import Literal
 from urllib.parse import unquote
 
@@ -185,19 +189,17 @@ def extract(
     links: list[Link] = []
     alternates: list[Alternate] = []
     malformed: dict[str, str] = {}
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[tuple[str, str], str]] = set()
     notice_id = notice_node.mem_id if notice_node is not None else None
+    new_link = _new_link
     for node in tree.css(_LINK_SELECTOR):
         if notice_id is not None and node.mem_id == notice_id:
             continue
         tag = node.tag or ""
         attrs = node.attributes
-        rel = attrs.get("rel")
-        rel = rel.lower() if rel else ""
         href = attrs.get("href")
         src = attrs.get("src")
-        srcset = attrs.get("srcset")
-        if srcset and tag in ("img", "source"):
+        if tag in ("img", "source") and attrs.get("srcset"):
             references = _references(tag, attrs)
         elif href:
             references = [("href", href), ("src", src)] if src else [("href", href)]
@@ -205,6 +207,8 @@ def extract(
             references = [("src", src)]
         else:
             continue
+        rel = attrs.get("rel")
+        rel = rel.lower() if rel else ""
         for attribute, reference in references:
             target = site.get(reference, _MISSING)
             if target is _MISSING:
@@ -217,10 +221,10 @@ def extract(
                     if problem is not None and reference not in malformed:
                         malformed[reference[:MAX_REFERENCE]] = problem
                 continue
-            key = (target[0], target[1], tag)
+            key = (target, tag)
             if key not in seen:
                 seen.add(key)
-                links.append(Link(target[0], target[1], url, tag, attribute, rel))
+                links.append(new_link(target[0], target[1], url, tag, attribute, rel))
             if tag == "link" and "alternate" in rel.split() and attrs.get("hreflang"):
                 hreflang = (attrs.get("hreflang") or "").strip()
                 alternates.append(Alternate(hreflang, target[0]))
@@ -243,6 +247,39 @@ def extract(
         depth=depth,
         malformed=tuple(malformed.items()),
     )
+
+
+def _link_maker() -> Callable[[str, str, str, str, str, str], Link]:
+    """`Link(url, fragment, page, element, attribute, rel)`, made without the frozen
+    dataclass's `__init__` (one `object.__setattr__` per field), which cost more than the
+    rest of a link's extraction. The same record: the slots are set through their own
+    descriptors, and the class stays frozen. Plain `Link` if its fields ever change.
+    """
+    names = ("url", "fragment", "page", "element", "attribute", "rel")
+    slots = [vars(Link).get(name) for name in names]
+    if tuple(f.name for f in fields(Link)) != names or not all(
+        isinstance(slot, MemberDescriptorType) for slot in slots
+    ):
+        return Link
+    set_url, set_fragment, set_page, set_element, set_attribute, set_rel = (
+        slot.__set__ for slot in slots if slot is not None
+    )
+    new = object.__new__
+
+    def make(url: str, fragment: str, page: str, element: str, attribute: str, rel: str) -> Link:
+        link: Link = new(Link)
+        set_url(link, url)
+        set_fragment(link, fragment)
+        set_page(link, page)
+        set_element(link, element)
+        set_attribute(link, attribute)
+        set_rel(link, rel)
+        return link
+
+    return make
+
+
+_new_link = _link_maker()
 
 
 def extract_ids(tree_or_html: LexborHTMLParser | str) -> frozenset[str]:
@@ -313,12 +350,45 @@ def _absolute_head(reference: str, base: str, origin: str) -> tuple[str, str] | 
             return None
         if plain and head.startswith(("http://", "https://")):
             return split_fragment(normalize(reference))
-        absolute = resolve(reference, base)
+        absolute = _join(reference, base)
     except (UrlError, ValueError):
         return None
     if not is_http(absolute):
         return None
     return split_fragment(absolute)
+
+
+# A folder (`urls.join_key` of a relative path) or an origin's root, in the simple forms
+# where `urljoin` only appends a simple reference: lower-case http(s), no dot segment, no
+# empty segment, no parameters, query or fragment.
+_SIMPLE_FOLDER = re.compile(r"https?://[^/?#;\\\s\[\]]+(?:/[^/?#;\\\s.][^/?#;\\\s]*)*/\Z")
+_SIMPLE_ROOT = re.compile(r"https?://[^/?#;\\\s\[\]]+/\Z")
+# A path reference `urljoin` would append as it is: no scheme, fragment, parameters or
+# backslash, no dot or empty segment, not ending with a bare `?`.
+_SIMPLE_RELATIVE = re.compile(r"[^/?.:#;\\][^:#;\\]*\Z")
+_SIMPLE_ROOTED = re.compile(r"/[^/:#;\\][^:#;\\]*\Z")
+
+
+def _join(reference: str, base: str) -> str:
+    """`urls.resolve(reference, base)` for a stripped reference without a fragment.
+
+    The references of a site are mostly simple paths (`page.html`, `/el/άρθρα/...`), which
+    `urljoin` appends to the base's folder or origin: that is done here by concatenation,
+    the rest goes through `urls.resolve`. `base` is the reference's `urls.join_key`.
+    """
+    if (
+        "//" not in reference
+        and "/." not in reference
+        and reference[-1] != "?"
+        and reference.isprintable()
+        and base.isascii()
+    ):
+        if reference[0] == "/":
+            if _SIMPLE_ROOTED.match(reference) and _SIMPLE_ROOT.match(base):
+                return normalize(base[:-1] + reference)
+        elif _SIMPLE_RELATIVE.match(reference) and _SIMPLE_FOLDER.match(base):
+            return normalize(base + reference)
+    return resolve(reference, base)
 
 
 def _malformed(reference: str, base: str) -> str | None:

@@ -53,11 +53,12 @@ _ANY_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})?")
 _BAD_ESCAPE = re.compile(
     r"%(?:(?![0-9A-Fa-f]{2})|[0-9A-F][a-f]|[a-f][0-9A-Fa-f]|2[DE]|3[0-9]|[46][1-9A-F]|[57][0-9A]|5F|7E)"
 )
-# Already canonical: lower-case http(s) scheme and host, no port, userinfo, fragment or dot
-# segment, only characters left as they are, and escapes that are upper-case and needed.
-# Such URLs (most of a big redirect map) are returned as they are, without urlsplit.
+# Already canonical: lower-case http(s) scheme and host, no default port (nor a leading zero
+# in one), no userinfo, fragment or dot segment, only characters left as they are, and
+# escapes that are upper-case and needed. Such URLs (most of a big redirect map, and of the
+# links of a site served on a port) are returned as they are, without urlsplit.
 _FAST_CANONICAL = re.compile(
-    r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?"
+    r"(?P<scheme>https?)://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::(?P<port>[1-9][0-9]{0,4}))?"
     r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]+)?\Z"
 )
 _NEEDLESS_ESCAPE = re.compile(r"%(?![0-9A-F]{2})|%(?:2[DE]|3[0-9]|[46][1-9A-F]|[57][0-9A]|5F|7E)")
@@ -185,11 +186,13 @@ def normalize(url: str) -> str:
 
 def is_canonical(url: str) -> bool:
     """A cheap test that `normalize(url) == url` (False means "maybe not": normalise it)."""
-    return (
-        _FAST_CANONICAL.match(url) is not None
-        and "/." not in url
-        and ("%" not in url or _NEEDLESS_ESCAPE.search(url) is None)
-    )
+    match = _FAST_CANONICAL.match(url)
+    if match is None or "/." in url:
+        return False
+    port = match["port"]
+    if port is not None and (int(port) > 65535 or int(port) == _DEFAULT_PORTS[match["scheme"]]):
+        return False
+    return "%" not in url or _NEEDLESS_ESCAPE.search(url) is None
 
 
 def resolve(reference: str, base: str) -> str:

@@ -128,6 +128,13 @@ _CANONICAL_CASES = [
     "https://inter.example.org./a",
     "https://inter.example.org:443/a",
     "https://inter.example.org:8443/a",
+    "http://127.0.0.1:8711/el/%CE%B1.html?q=1",
+    "http://127.0.0.1:80/a",
+    "https://inter.example.org:0443/a",
+    "http://inter.example.org:00/a",
+    "http://inter.example.org:443/a",
+    "https://inter.example.org:80/a",
+    "https://inter.example.org:65535/a",
     "https://u@inter.example.org/a",
     "http://127.0.0.1/a",
     "https://xn--bcher-kva.example/a",
@@ -148,6 +155,7 @@ def _random_urls(count: int) -> list[str]:
         "https://H.org",
         "https://h.org:443",
         "https://h.org:81",
+        "http://127.0.0.1:8711",
     ]
     return [
         rng.choice(hosts) + "/" + "".join(rng.choices(pieces, k=rng.randint(0, 8)))
@@ -169,3 +177,23 @@ def test_canonical_shortcut_never_changes_normalize(
     assert fast == slow
     if shortcut:
         assert slow == url
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("http://127.0.0.1:8711/a", True),
+        ("https://h.org:65535/a", True),
+        ("http://h.org:80/a", False),
+        ("https://h.org:443/a", False),
+        ("https://h.org:0443/a", False),
+        ("https://h.org:65536/a", False),
+        ("https://h.org:999999/a", False),
+    ],
+)
+def test_canonical_shortcut_takes_ports_but_not_default_or_invalid_ones(
+    url: str, canonical: bool
+) -> None:
+    from linkcheck import urls
+
+    assert urls.is_canonical(url) is canonical
