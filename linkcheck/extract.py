@@ -79,18 +79,22 @@ class ExtractCache:
 
     def __init__(self, capacity: int = 65536) -> None:
         self.capacity = capacity
-        self._answers: dict[tuple[str, str], Answers] = {}
+        self._answers: dict[tuple[bool, str, str], Answers] = {}
         self._size = 0
 
     def answers(self, base: str, origin: str) -> tuple[Answers, Answers]:
         """(site, folder): the answers kept for the references of a page whose base is
         `base` (`origin` its origin). Look a reference up in both, then `resolve` it."""
-        return self._kept(join_key("/", base), origin), self._kept(join_key("x", base), origin)
+        return (
+            self._kept((True, join_key("/", base), origin)),
+            self._kept((False, join_key("x", base), origin)),
+        )
 
-    def _kept(self, key: str, origin: str) -> Answers:
-        answers = self._answers.get((key, origin))
+    def _kept(self, key: tuple[bool, str, str]) -> Answers:
+        # (The root folder's key is its origin's root: the flag keeps the two apart.)
+        answers = self._answers.get(key)
         if answers is None:
-            answers = self._answers[(key, origin)] = {}
+            answers = self._answers[key] = {}
         return answers
 
     def resolve(

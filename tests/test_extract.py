@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
+import html as markup
+from urllib.parse import unquote
 
-from linkcheck.extract import extract, extract_ids
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from linkcheck.extract import _SKIP_SCHEMES, ExtractCache, _base, extract, extract_ids
+from linkcheck.model import Link
+from linkcheck.urls import (
+    UrlError,
+    is_http,
+    join_key,
+    normalize,
+    origin_of,
+    resolve,
+    split_fragment,
+)
 
 PAGE = "https://inter.example.org/en/articles/meeting/"
 
@@ -175,3 +190,153 @@ def test_a_reference_that_is_no_url_is_kept_as_malformed(href: str, reason: str)
 )
 def test_other_schemes_and_usual_links_are_not_malformed(href: str) -> None:
     assert extract("https://h.example/en/", f'<a href="{href}">x</a>').malformed == ()
+
+
+# ---------------------------------------------------------------- the resolution fast path
+# `ExtractCache` keeps answers per origin and per folder, and simple paths are joined by
+# concatenation: the answers must stay those of the plain path. `_old_absolute` is the
+# resolution as it was before (issue 7), `_plain` is `urls.resolve` + `split_fragment`.
+
+PAGES = [
+    "http://a.org/en/a.html",
+    "http://a.org/en/other.html",
+    "http://a.org/en/a.html?x=1",
+    "http://a.org/en/a.html?x=1#frag",
+    "http://a.org/",
+    "http://a.org/fr/b.html",
+    "https://b.example/fr/%C3%A9t%C3%A9/page?q=1",
+    "http://127.0.0.1:8711/el/%CE%AC%CF%81%CE%B8%CF%81%CE%B1/p.html",
+    "http://[::1]:8080/x/y.html",
+    "http://u:p@a.org/en/a.html",
+    "http://a.org/en//double/a.html",
+]
+BASE_HREFS = [
+    None,
+    "../fr/",
+    "https://c.example/base/",
+    "//d.example/x/y",
+    "?only",
+    "http://[::1",
+    "javascript:void(0)",
+    "HTTPS://E.Example:443/up/",
+]
+REFERENCES = [
+    "b.html", "/b.html", "./b.html", "../b.html", "../../../b.html", ".", "..", "./", "x/../y",
+    "sub/", "sub//x", "a;p", "a?q", "a?", "?q", "?", "#frag", "#", "", "   ", " b.html ",
+    "\tb.html\n", "b\t.html", "b\n.html", "b .html", "\\b.html", "/\\b", "b\\c",
+    "/el/άρθρα/", "/el/%CE%AC%CF%81%CE%B8%CF%81%CE%B1/", "/el/%ce%ac%cf%81%ce%b8%cf%81%ce%b1/",
+    "άρθρα/γ.html", "%CE%B3.html", "%ce%b3.html", "/fr/été/", "/fr/%C3%A9t%C3%A9/",
+    "été.html#ancre", "été.html#ancré", "b.html#a b", "b.html#%CE%B1", "b.html#", " b.html#s3 ",
+    "/x//y", "//host/x", "//HOST:80/x", "///x", "http://h/x", "HTTP://H.Example:80/x",
+    "https://h:443/x", "http://h:8080/x", "http://h:99999/x", "http://h:x/", "http://[::1]/x",
+    "http://[::1", "http://[fe80::1]:81/a", "http:x", "https:", "http://", "http://#x",
+    "javascript:void(0)", "JavaScript:x", "mailto:a@b.c", "data:text/plain,x", "tel:+30",
+    "ftp://h/f", "about:blank", "x:y", "/a:b", "a:b", "/%2e%2e/x", "%2E%2E/x", "/a/%2F/b",
+    "/a?b=c&d=%zz", "/%", "/a#b#c", "/\u00a0x", "x\u3000", "/\x01x", "\u200bx", "/α β",
+    "/a/./b/../c", "/.hidden", ".hidden", "/x?y=//z", "x?y=/./z", "/ＡＢ", "http://ëxample.com/x",
+    "http://exa mple.com/", "https://xn--bcher-kva.example/a", "https://inter.example.org./a",
+]  # fmt: skip
+
+
+def _old_head(reference: str, base: str, origin: str) -> tuple[str, str] | None:
+    reference = reference.strip()
+    if not reference:
+        return None
+    plain = (
+        reference.isascii()
+        and reference.isprintable()
+        and " " not in reference
+        and "\\" not in reference
+    )
+    try:
+        first = reference[0]
+        if plain and first == "/" and origin and not reference.startswith("//"):
+            return split_fragment(normalize(origin + reference))
+        if plain and first == "#":
+            return split_fragment(base.partition("#")[0] + reference)
+        head = reference[:11].lower()
+        if head.startswith(_SKIP_SCHEMES):
+            return None
+        if plain and head.startswith(("http://", "https://")):
+            return split_fragment(normalize(reference))
+        absolute = resolve(reference, base)
+    except (UrlError, ValueError):
+        return None
+    if not is_http(absolute):
+        return None
+    return split_fragment(absolute)
+
+
+def _old_absolute(reference: str, base: str) -> tuple[str, str] | None:
+    origin = origin_of(base)
+    reference = reference.strip()
+    head, sep, fragment = reference.partition("#")
+    if sep and head and fragment.isascii() and fragment.isprintable():
+        target = _old_head(head, join_key(head, base), origin)
+        return None if target is None else (target[0], unquote(fragment))
+    return _old_head(reference, join_key(reference, base), origin)
+
+
+def _plain(reference: str, base: str) -> tuple[str, str] | None:
+    reference = reference.strip()
+    if not reference or reference[:11].lower().startswith(_SKIP_SCHEMES):
+        return None
+    try:
+        absolute = resolve(reference, base)
+    except (UrlError, ValueError):
+        return None
+    return split_fragment(absolute) if is_http(absolute) else None
+
+
+def _known_difference(reference: str, base: str) -> bool:
+    """Where the resolution never was `urls.resolve`: a root-relative plain reference on a
+    page with credentials in its URL loses them (joined to the origin), and `http://`
+    (no host) is no link rather than the page itself (urljoin's reading)."""
+    userinfo = "@" in base.split("/")[2] and reference.strip().startswith("/")
+    return userinfo or reference.strip().partition("#")[0] == "http://"
+
+
+def _page_html(base_href: str | None, references: list[str]) -> str:
+    head = "" if base_href is None else f'<base href="{markup.escape(base_href)}">'
+    anchors = "".join(f'<a href="{markup.escape(r)}">x</a>' for r in references)
+    return f"<html><head>{head}</head><body>{anchors}</body></html>"
+
+
+@pytest.mark.parametrize("reference", REFERENCES)
+@pytest.mark.parametrize("capacity", [65536, 1])
+def test_kept_answers_are_those_of_the_plain_resolution(reference: str, capacity: int) -> None:
+    """One cache across pages, folders, origins and <base href>s, each page seen twice
+    (the second time from the cache): the old answer every time, and urls.resolve's."""
+    cache = ExtractCache(capacity)
+    for _ in range(2):
+        for page in PAGES:
+            for base_href in BASE_HREFS:
+                html = _page_html(base_href, [reference])
+                tree = LexborHTMLParser(html)
+                node = tree.css_first("a")
+                assert node is not None
+                written = node.attributes.get("href") or ""
+                base = _base(tree, page)
+                old = _old_absolute(written, base) if written else None
+                got = [(link.url, link.fragment) for link in extract(page, html, cache=cache).links]
+                assert got == ([] if old is None else [old]), (page, base_href)
+                if not _known_difference(written, base):
+                    assert old == (_plain(written, base) if written else None), (page, base)
+
+
+def test_a_shared_cache_gives_the_links_of_a_fresh_one() -> None:
+    """Fragment variants, whitespace and spellings of one URL on one page, page after page."""
+    cache = ExtractCache()
+    for page in PAGES:
+        for base_href in BASE_HREFS:
+            html = _page_html(base_href, REFERENCES)
+            assert extract(page, html, cache=cache) == extract(page, html), (page, base_href)
+
+
+def test_links_are_plain_frozen_link_records() -> None:
+    [link] = extract(PAGE, '<a href="/x#y" rel="Next">x</a>').links
+    assert type(link) is Link
+    expected = Link("https://inter.example.org/x", "y", PAGE, "a", "href", "next")
+    assert link == expected and hash(link) == hash(expected) and repr(link) == repr(expected)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        link.url = "x"  # type: ignore[misc]
