@@ -59,13 +59,14 @@ _NOT_TEXT = ["script", "style", "noscript", "template", "svg"]
 
 
 Answers = dict[str, tuple[str, str] | None]
-"""Reference as written → `_absolute`'s answer, for the pages that share a base part."""
+"""Reference as written → its answer (`ExtractCache.resolve`), for the pages that share a
+part of their base."""
 
 
 class ExtractCache:
     """What one crawl's extractions share, so that a page costs little more than its parse.
 
-    * The answers of `_absolute`: pages of one site repeat the same references. The answer
+    * The answers of `resolve`: pages of one site repeat the same references. The answer
       for a root-relative reference depends on the page only through its origin, for a
       plain relative one only through its folder (`urls.join_key`), and for a plain
       absolute http(s) URL not at all; so they are kept per origin (`site`, with the
@@ -73,20 +74,29 @@ class ExtractCache:
       reference costs one or two dictionary lookups. Fragment-only, query-only and
       scheme-relative references, other schemes and odd spellings are not kept.
 
-    At most `capacity` answers are kept (all are dropped when full: a simple bound). One per
-    crawl.
+    At most `capacity` answers and folders are kept (all are dropped when full: a simple
+    bound, like the 65,536 of the `lru_cache` it replaces). One per crawl.
     """
 
     def __init__(self, capacity: int = 65536) -> None:
         self.capacity = capacity
         self._answers: dict[tuple[bool, str, str], Answers] = {}
+        self._origins: dict[str, str] = {}
         self._size = 0
 
-    def answers(self, base: str, origin: str) -> tuple[Answers, Answers]:
-        """(site, folder): the answers kept for the references of a page whose base is
-        `base` (`origin` its origin). Look a reference up in both, then `resolve` it."""
+    def answers(self, base: str) -> tuple[str, Answers, Answers]:
+        """(origin, site, folder) for the references of a page whose base is `base`: its
+        origin and the answers kept for it. Look a reference up in both, then `resolve` it.
+        """
+        root = join_key("/", base)  # the origin is a function of it, and cheaper to find
+        origin = self._origins.get(root)
+        if origin is None:
+            origin = origin_of(base)
+            self._count()
+            self._origins[root] = origin
         return (
-            self._kept((True, join_key("/", base), origin)),
+            origin,
+            self._kept((True, root, origin)),
             self._kept((False, join_key("x", base), origin)),
         )
 
@@ -94,20 +104,28 @@ class ExtractCache:
         # (The root folder's key is its origin's root: the flag keeps the two apart.)
         answers = self._answers.get(key)
         if answers is None:
+            self._count()  # a site of one page per folder must not grow it either
             answers = self._answers[key] = {}
         return answers
+
+    def _count(self) -> None:
+        if self._size >= self.capacity:
+            self.clear()
+        self._size += 1
 
     def resolve(
         self, site: Answers, folder: Answers, reference: str, base: str, origin: str
     ) -> tuple[str, str] | None:
-        """`_absolute(reference, base, origin)`, kept in `site` or `folder` (from
-        `answers(base, origin)`) when it depends on no more of the base than they do.
+        """(normalised absolute URL, decoded fragment) of a fetchable reference, else None;
+        kept in `site` or `folder` (from `answers(base)`) when it depends on no more of the
+        base than they do.
 
-        As in `_absolute`, a printable ASCII `#fragment` is split off first, and the answer
-        for what precedes it is the one kept, so `page#a`, `page#b` and `page` share it.
+        A printable ASCII `#fragment` is split off first, and the answer for what precedes
+        it is the one kept, so `page#a`, `page#b` and `page` share it.
         """
-        if "#" in reference:
-            head, _, fragment = reference.strip().partition("#")
+        stripped = reference.strip()
+        if "#" in stripped:
+            head, _, fragment = stripped.partition("#")
             if head and fragment.isascii() and fragment.isprintable():
                 target = site.get(head, _MISSING)
                 if target is _MISSING:
@@ -115,12 +133,10 @@ class ExtractCache:
                     if target is _MISSING:
                         target = self.resolve(site, folder, head, base, origin)
                 return None if target is None else (target[0], unquote(fragment))
-        target = _absolute(reference, base, origin)
-        scope = _scope(reference)
+        target = _absolute(stripped, join_key(stripped, base), origin)
+        scope = _scope(stripped)
         if scope is not None:
-            if self._size >= self.capacity:
-                self.clear()
-            self._size += 1
+            self._count()
             (site if scope == "site" else folder)[reference] = target
         return target
 
@@ -128,6 +144,7 @@ class ExtractCache:
         for answers in self._answers.values():
             answers.clear()
         self._answers.clear()
+        self._origins.clear()
         self._size = 0
 
 
@@ -135,16 +152,12 @@ _MISSING: tuple[str, str] = ("", "")
 """Not in a cache (compared by identity: no cached answer is this very tuple)."""
 
 
-def _scope(reference: str) -> Literal["site", "folder"] | None:
-    """Where the answer of `_absolute` for `reference` may be kept: per origin (`site`:
-    root-relative references and plain absolute http(s) URLs), per page folder (`folder`:
-    plain relative ones), or nowhere (None: it depends on more of the page URL).
-
-    Follows `_absolute` (which string reaches `_absolute_head`) and `urls.join_key`.
+def _scope(key: str) -> Literal["site", "folder"] | None:
+    """Where the answer of `_absolute` for the stripped reference `key` may be kept: per
+    origin (`site`: root-relative references and plain absolute http(s) URLs), per page
+    folder (`folder`: plain relative ones), or nowhere (None: it depends on more of the
+    page URL). Follows `_absolute` and `urls.join_key`.
     """
-    stripped = reference.strip()
-    head, sep, fragment = stripped.partition("#")
-    key = head if sep and head and fragment.isascii() and fragment.isprintable() else stripped
     first = key[:1]
     if not first or first in "#?\\" or first <= " " or key.startswith("//"):
         return None
@@ -157,7 +170,7 @@ def _scope(reference: str) -> Literal["site", "folder"] | None:
         and " " not in key
         and "\\" not in key
     ):
-        return "site"  # _absolute_head normalises it alone
+        return "site"  # _absolute normalises it alone
     return None
 
 
@@ -180,8 +193,7 @@ def extract(
         cache = ExtractCache()
     tree = LexborHTMLParser(html)
     base = _base(tree, url)
-    origin = origin_of(base)
-    site, folder = cache.answers(base, origin)
+    origin, site, folder = cache.answers(base)
     resolve = cache.resolve
     notice_node = _notice_node(tree, selector) if selector else None
     notice: str | None = None
@@ -316,24 +328,15 @@ def _references(tag: str, attrs: dict[str, str | None]) -> list[tuple[str, str]]
     return out
 
 
-def _absolute(reference: str, base: str, origin: str = "") -> tuple[str, str] | None:
-    """(normalised absolute URL, decoded fragment) of a fetchable reference, else None.
+def _absolute(reference: str, base: str, origin: str) -> tuple[str, str] | None:
+    """(normalised absolute URL, decoded fragment) of a fetchable reference (without a
+    printable `#fragment`: `ExtractCache.resolve` splits those), else None. `base` may be
+    cut to the reference's `urls.join_key`, `origin` is the base's origin.
 
     Plain ASCII references that are root-relative, fragment-only or absolute are joined by
-    concatenation (`origin` is the base's origin) and go through the (cached) `normalize`;
-    the rest through `urls.resolve` (cached on `urls.join_key`). A printable ASCII
-    `#fragment` is split off first. `ExtractCache` keeps the answers of a crawl.
+    concatenation and go through the (cached) `normalize`; simple paths too (`_join`); the
+    rest through `urls.resolve` (cached on `urls.join_key`).
     """
-    reference = reference.strip()
-    head, sep, fragment = reference.partition("#")
-    if sep and head and fragment.isascii() and fragment.isprintable():
-        target = _absolute_head(head, join_key(head, base), origin)
-        return None if target is None else (target[0], unquote(fragment))
-    return _absolute_head(reference, join_key(reference, base), origin)
-
-
-def _absolute_head(reference: str, base: str, origin: str) -> tuple[str, str] | None:
-    """`_absolute` once the fragment is dealt with; `base` may be cut to its `join_key`."""
     reference = reference.strip()
     if not reference:
         return None
