@@ -400,7 +400,7 @@ class _Crawler:
         state.parsed += 1
         self.result.anchors[url] = page.ids
         # `_follow` for each link; a target already indexed is added to directly (the common
-        # case: a site's pages link the same pages), unless the page is https (C104 check).
+        # case: a site's pages link the same pages), unless it is http on an https page (C104).
         follow = self._follow
         index = self.result.links
         secure = url.startswith("https://")
@@ -408,7 +408,7 @@ class _Crawler:
         for link in page.links:
             target_url = unmap(link.url) if unmap is not None else link.url
             target = index.get(target_url)
-            if target is None or secure:
+            if target is None or (secure and target_url.startswith("http://")):
                 follow(target_url, url, link.fragment, link.element, depth + 1)
             else:
                 target.add(url, link.fragment, link.element)
