@@ -40,14 +40,14 @@ from linkcheck.fetch import Fetcher  # noqa: E402
 BASE = "http://127.0.0.1:8711"
 
 
-def load_pages(site: Path) -> list[tuple[str, str]]:
+def load_pages(site: Path, base: str = BASE) -> list[tuple[str, str]]:
     """(URL, text) of every HTML file, in a stable order; `x/index.html` is served as `x/`."""
     pages = []
     for file in sorted(site.rglob("*.html")):
         path = "/" + file.relative_to(site).as_posix()
         if path.endswith("/index.html"):
             path = path[: -len("index.html")]
-        pages.append((BASE + quote(path, safe="/"), file.read_text("utf-8")))
+        pages.append((base + quote(path, safe="/"), file.read_text("utf-8")))
     return pages
 
 
@@ -94,6 +94,7 @@ def main() -> int:
     parser.add_argument("--site", type=Path, default=ROOT / "out" / "site-10000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--base", default=BASE, help=f"where the site is served ({BASE})")
     args = parser.parse_args()
     if not args.site.is_dir():
         print(
@@ -101,11 +102,12 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    pages = load_pages(args.site)
+    pages = load_pages(args.site, args.base)
     with tempfile.TemporaryDirectory() as folder:
         config_path = Path(folder) / "bench.yaml"
         config_path.write_text(
-            f"version: 1\nsettings: {{max_pages: 1000000}}\nsites:\n  bench: {{new: '{BASE}/'}}\n"
+            "version: 1\nsettings: {max_pages: 1000000}\n"
+            f"sites:\n  bench: {{new: '{args.base}/'}}\n"
         )
         if args.profile:
             profiler = cProfile.Profile()
