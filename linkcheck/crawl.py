@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 from linkcheck.config import Config, Site
 from linkcheck.extract import extract, extract_ids
-from linkcheck.fetch import Fetcher
+from linkcheck.fetch import FetchClient
 from linkcheck.model import Page, Response
 from linkcheck.redos import MAX_SUBJECT
 from linkcheck.sitemaps import MAX_DECODED_BYTES, parse_sitemap
@@ -153,7 +153,7 @@ Progress = Callable[[CrawlProgress], None]
 
 async def crawl(
     config: Config,
-    fetcher: Fetcher,
+    fetcher: FetchClient,
     *,
     sites: Sequence[str] | None = None,
     progress: Progress | None = None,
@@ -171,7 +171,7 @@ class _Crawler:
     def __init__(
         self,
         config: Config,
-        fetcher: Fetcher,
+        fetcher: FetchClient,
         sites: Sequence[str] | None,
         progress: Progress | None,
         result: CrawlResult,

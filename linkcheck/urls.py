@@ -32,6 +32,7 @@ __all__ = [
     "origin_of",
     "path_of",
     "resolve",
+    "scope_host",
     "split_credentials",
     "split_fragment",
 ]
@@ -322,3 +323,14 @@ def in_prefix(url: str, prefix: str) -> bool:
     if prefix_path.endswith("/"):
         return path.startswith(prefix_path) or path + "/" == prefix_path
     return path == prefix_path or path.startswith(prefix_path + "/")
+
+
+def scope_host(url: str | None) -> str:
+    """Lower-case host of an absolute http(s) URL, by string slicing (a hot path: every
+    redirect hop is asked about); "" for anything else, or when the host is templated."""
+    if not url or not url[:8].lower().startswith(("http://", "https://")):
+        return ""
+    netloc = url.partition("://")[2].partition("/")[0].partition("?")[0].partition("#")[0]
+    netloc = netloc.rpartition("@")[2]
+    host = netloc.partition("]")[0] + "]" if netloc.startswith("[") else netloc.partition(":")[0]
+    return "" if "$" in host or "{" in host else host.lower().rstrip(".")
