@@ -45,9 +45,9 @@ from linkcheck.config import REDIRECT_STATUSES, Settings
 from linkcheck.journal import Journal
 from linkcheck.model import Hop, Response
 from linkcheck.robots import RobotsCache, RobotsRules, product_token
-from linkcheck.urls import UrlError, is_http, origin_of, resolve, scope_host
+from linkcheck.urls import UrlError, is_http, origin_of, resolve, scope_host, unmap_url
 
-__all__ = ["FetchClient", "Fetcher", "HostScope", "decode_body", "unmap_url"]
+__all__ = ["FetchClient", "Fetcher", "HostScope", "decode_body"]
 
 KEPT_HEADERS = frozenset(
     {
@@ -237,14 +237,6 @@ class HostScope:
 
     def __call__(self, url: str) -> bool:
         return scope_host(url) in self.hosts
-
-
-def unmap_url(url: str, remap: Sequence[tuple[str, str]]) -> str:
-    """The configured (production) URL of a URL on a remapped staging copy."""
-    for source, target in remap:
-        if url.startswith(target):
-            return source + url[len(target) :]
-    return url
 
 
 class Fetcher:

@@ -37,14 +37,20 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from linkcheck.config import Settings
-from linkcheck.fetch import Fetcher, HostScope, unmap_url
-from linkcheck.journal import DEFAULT_TTL, Journal, open_journal
 from linkcheck.model import Response
+from linkcheck.urls import unmap_url
 
-__all__ = ["FetchService", "FetchSpec", "JournalSpec"]
+if TYPE_CHECKING:  # imported where used: `start_child` runs before the heavy imports
+    from linkcheck.config import Settings
+    from linkcheck.fetch import Fetcher, HostScope
+    from linkcheck.journal import Journal
+
+__all__ = ["Child", "FetchService", "FetchSpec", "JournalSpec", "start_child"]
+
+DEFAULT_TTL = 600.0
+"""journal.DEFAULT_TTL (not imported: this module loads before the heavy ones)."""
 
 _HEADER = struct.Struct(">I")
 CLOSE_TIMEOUT = 60.0
@@ -73,12 +79,16 @@ class FetchSpec:
     journal: JournalSpec | None = None
 
     def open_journal(self) -> Journal | None:
+        from linkcheck.journal import open_journal
+
         spec = self.journal
         if spec is None:
             return None
         return open_journal(spec.path, spec.config, resume=spec.resume, ttl=spec.ttl)
 
     def fetcher(self, journal: Journal | None) -> Fetcher:
+        from linkcheck.fetch import Fetcher
+
         return Fetcher(
             self.settings,
             remap=self.remap,
@@ -98,9 +108,13 @@ class FetchService:
     finished on close (an interrupted run stays resumable).
     """
 
-    def __init__(self, spec: FetchSpec, *, separate: bool = True) -> None:
+    def __init__(
+        self, spec: FetchSpec, *, separate: bool = True, child: Child | None = None
+    ) -> None:
+        """`child`: one `start_child` started earlier (used when `separate`, else ended)."""
         self.spec = spec
         self.separate = separate
+        self.child = child
         self.requests = 0
         """HTTP exchanges made (each hop and each retry counts)."""
         self.replayed = 0
@@ -110,8 +124,14 @@ class FetchService:
         self._remote: _Remote | None = None
 
     async def __aenter__(self) -> FetchService:
-        if self.separate:
-            self._remote = _Remote.start(self.spec)
+        if not self.separate:
+            if self.child is not None:
+                self.child.abandon()
+            return self
+        child = self.child or start_child()
+        if child is not None:
+            child.claimed = True
+            self._remote = _Remote.connect(child, self.spec)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
@@ -241,28 +261,9 @@ class _Remote:
     closing: bool = False
 
     @classmethod
-    def start(cls, spec: FetchSpec) -> _Remote | None:
-        """Start the child (it imports while the parent goes on); None if it cannot be."""
-        parent, child = socket.socketpair()
-        package_root = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "linkcheck.offload", str(child.fileno())],
-                pass_fds=(child.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                env=env,
-                start_new_session=True,  # Ctrl-C reaches the parent only; it closes the child
-            )
-        except OSError as exc:
-            _warn(f"cannot start the fetch process ({exc}); fetching in this process")
-            parent.close()
-            child.close()
-            return None
-        child.close()
-        remote = cls(process, parent, spec)
+    def connect(cls, child: Child, spec: FetchSpec) -> _Remote:
+        """Hand `spec` to a started child; its answers are read as they come."""
+        remote = cls(child.process, child.sock, spec)
         remote.connecting = asyncio.get_running_loop().create_task(remote._connect())
         return remote
 
@@ -354,6 +355,56 @@ class _Remote:
             self.writer.close()
         else:
             self.sock.close()
+
+
+@dataclass(slots=True)
+class Child:
+    """A started fetch process, waiting for its `FetchSpec` on `sock`."""
+
+    process: subprocess.Popen[bytes]
+    sock: socket.socket
+    claimed: bool = False
+    """A FetchService took it over (and will close it)."""
+
+    def abandon(self) -> None:
+        """End a child no FetchService took over (the run stopped before fetching)."""
+        if self.claimed:
+            return
+        self.claimed = True
+        self.sock.close()  # end of file: it ends
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_child() -> Child | None:
+    """Start the fetch process (None, with a warning, if it cannot be).
+
+    Call it as early as possible: the child's start-up (about 0.2 s of imports) then
+    overlaps the parent's own imports and configuration loading.
+    """
+    parent, child = socket.socketpair()
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "linkcheck.offload", str(child.fileno())],
+            pass_fds=(child.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,  # Ctrl-C reaches the parent only; it closes the child
+        )
+    except OSError as exc:
+        _warn(f"cannot start the fetch process ({exc}); fetching in this process")
+        parent.close()
+        return None
+    finally:
+        child.close()
+    return Child(process, parent)
 
 
 def _warn(message: str) -> None:

@@ -27,7 +27,7 @@ from linkcheck.errors import ConfigError
 from linkcheck.fetch import FetchClient, HostScope
 from linkcheck.findings import Finding
 from linkcheck.journal import DEFAULT_TTL
-from linkcheck.offload import FetchService, FetchSpec, JournalSpec
+from linkcheck.offload import Child, FetchService, FetchSpec, JournalSpec
 from linkcheck.pairing import pair_site
 from linkcheck.redirects.nginx import rejected_rules, static_findings
 from linkcheck.redirects.verify import redirect_records, verify_redirects
@@ -79,6 +79,8 @@ class RunOptions:
     """Compare with the previous run and record this one (new/fixed findings)."""
     fetch_process: bool = True
     """Fetch in a second process (offload.py), so that parsing and fetching use two cores."""
+    fetch_child: Child | None = None
+    """That process, started early by the caller (`offload.start_child`); ended if unused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,14 @@ def check(options: RunOptions) -> RunOutcome:
 
 async def run_check(options: RunOptions) -> RunOutcome:
     """The async body of `check`, with SIGINT/SIGTERM turned into a partial report."""
+    try:
+        return await _checked(options)
+    finally:
+        if options.fetch_child is not None:
+            options.fetch_child.abandon()  # nothing to do once the fetcher took it over
+
+
+async def _checked(options: RunOptions) -> RunOutcome:
     started = _now()
     config = _prepared_config(options)
     collected = _Collected(config)
@@ -203,7 +213,7 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
             ttl=DEFAULT_TTL if options.cache else None,
         ),
     )
-    fetcher = FetchService(spec, separate=options.fetch_process)
+    fetcher = FetchService(spec, separate=options.fetch_process, child=options.fetch_child)
     try:
         async with fetcher:
             await crawl(

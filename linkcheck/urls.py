@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit, urlunsplit
 
@@ -35,6 +36,7 @@ __all__ = [
     "scope_host",
     "split_credentials",
     "split_fragment",
+    "unmap_url",
 ]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -334,3 +336,11 @@ def scope_host(url: str | None) -> str:
     netloc = netloc.rpartition("@")[2]
     host = netloc.partition("]")[0] + "]" if netloc.startswith("[") else netloc.partition(":")[0]
     return "" if "$" in host or "{" in host else host.lower().rstrip(".")
+
+
+def unmap_url(url: str, remap: Sequence[tuple[str, str]]) -> str:
+    """The configured (production) URL of a URL on a remapped staging copy (`--remap`)."""
+    for source, target in remap:
+        if url.startswith(target):
+            return source + url[len(target) :]
+    return url

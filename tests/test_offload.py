@@ -164,3 +164,34 @@ async def test_a_run_reports_the_same_with_and_without_the_child(tmp_path: Path)
     assert (findings, summary) == essence(tmp_path / "out-False")
     assert dict(summary)["pages"] == 7  # /en/ and p0-p5 (the Greek page is checked, not crawled)
     assert [code for code, *_ in findings] == ["C100"]  # /gone
+
+
+def fetch_processes() -> list[int]:
+    """This process's children that are fetch processes (running or not yet reaped)."""
+    found = []
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"linkcheck.offload" in cmdline:
+                found.append(int(pid))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("config", "more"),
+    [
+        ("version: 1\nsites: [unclosed\n", []),  # YAML syntax error
+        ("version: 1\nsites:\n  en: {new: 'http://127.0.0.1:9/'}\n", ["--site", "fr"]),
+    ],
+    ids=["syntax-error", "unknown-site"],
+)
+def test_a_check_that_stops_before_fetching_leaves_no_fetch_process(
+    tmp_path: Path, config: str, more: list[str]
+) -> None:
+    """`linkcheck check` starts the fetch process first; a run refused must still end it."""
+    from linkcheck.cli import main
+
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(config, encoding="utf-8")
+    assert main(["check", str(cfg), "-o", str(tmp_path / "out"), "-q", *more]) == 2
+    assert fetch_processes() == []
