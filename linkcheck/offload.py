@@ -34,6 +34,7 @@ import socket
 import struct
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -196,31 +197,84 @@ class _Local:
     fetcher: Fetcher
 
 
-class _Outbox:
-    """Frames queued during one turn of the event loop, sent together: one system call
-    for the tens of requests (or answers) a turn produces, not one each."""
+class _Channel(asyncio.Protocol):
+    """Frames over the socket pair, both ways.
 
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
-        self.writer = writer
-        self._frames: list[bytes] = []
+    Incoming frames are unpickled as they complete and handed to `on_message`, the end of
+    the connection (or an unreadable frame) to `on_end`. Outgoing messages are queued during
+    one turn of the event loop and sent together: one system call for the tens of requests
+    (or answers) a turn produces, not one each.
+    """
+
+    def __init__(
+        self,
+        on_message: Callable[[tuple[Any, ...]], None],
+        on_end: Callable[[BaseException | None], None],
+    ) -> None:
+        self._on_message = on_message
+        self._on_end = on_end
+        self._incoming = bytearray()
+        self._outgoing: list[bytes] = []
+        self.transport: asyncio.Transport | None = None
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._incoming
+        buffer += data
+        start, end = 0, len(buffer)
+        messages = []
+        with memoryview(buffer) as view:
+            while end - start >= _HEADER.size:
+                size = _HEADER.unpack_from(view, start)[0]
+                if end - start - _HEADER.size < size:
+                    break
+                first = start + _HEADER.size
+                try:
+                    messages.append(pickle.loads(view[first : first + size]))
+                except Exception as exc:  # not a frame of ours: the channel is unusable
+                    self._fail(exc)
+                    return
+                start = first + size
+        del buffer[:start]
+        for message in messages:
+            self._on_message(message)
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.transport is not None:
+            self.transport.abort()  # connection_lost follows, with on_end
+        self._on_end(exc)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if not self.lost.done():
+            self.lost.set_result(None)
+        self._on_end(exc)
 
     def put(self, message: tuple[Any, ...]) -> None:
-        if not self._frames:
+        if not self._outgoing:
             asyncio.get_running_loop().call_soon(self.flush)
-        self._frames.append(_frame(message))
+        self._outgoing.append(_frame(message))
 
     def flush(self) -> None:
-        if self._frames and not self.writer.is_closing():
-            self.writer.write(b"".join(self._frames))
-        self._frames.clear()
+        if self._outgoing and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(self._outgoing))
+        self._outgoing.clear()
 
 
 def _frame(message: tuple[Any, ...]) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+def _spec_frame(spec: FetchSpec) -> bytes:
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     # Settings keep their mappings read-only (MappingProxyType), which pickle refuses.
     pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
-    pickler.dump(message)
+    pickler.dump(("spec", spec))
     data = buffer.getvalue()
     return _HEADER.pack(len(data)) + data
 
@@ -233,29 +287,21 @@ def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
     return MappingProxyType(mapping)
 
 
-async def _read_frame(reader: asyncio.StreamReader) -> tuple[Any, ...]:
-    size = _HEADER.unpack(await reader.readexactly(_HEADER.size))[0]
-    message = pickle.loads(await reader.readexactly(size))
-    assert isinstance(message, tuple)
-    return message
-
-
 # ---------------------------------------------------------------------- the parent's side
 
 
 @dataclass(slots=True)
 class _Remote:
-    """The parent's end of the child: pending calls by id, answered by the reader task."""
+    """The parent's end of the child: pending calls by id, answered as frames arrive."""
 
     process: subprocess.Popen[bytes]
     sock: socket.socket
     spec: FetchSpec
     pending: dict[int, asyncio.Future[Response | None]] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=itertools.count)
-    writer: asyncio.StreamWriter | None = None
-    outbox: _Outbox | None = None
-    reader_task: asyncio.Task[None] | None = None
+    channel: _Channel | None = None
     connecting: asyncio.Task[None] | None = None
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
     stats: tuple[int, int] = (0, 0)
     alive: bool = True
     closing: bool = False
@@ -268,10 +314,13 @@ class _Remote:
         return remote
 
     async def _connect(self) -> None:
-        reader, self.writer = await asyncio.open_connection(sock=self.sock)
-        self.writer.write(_frame(("spec", self.spec)))
-        self.outbox = _Outbox(self.writer)
-        self.reader_task = asyncio.get_running_loop().create_task(self._read(reader))
+        loop = asyncio.get_running_loop()
+        spec = _spec_frame(self.spec)
+        _, self.channel = await loop.create_connection(
+            lambda: _Channel(self._on_message, self._on_end), sock=self.sock
+        )
+        assert self.channel.transport is not None
+        self.channel.transport.write(spec)
 
     async def fetch(self, call: tuple[str, bool, str, bool, bool]) -> Response | None:
         """The child's answer, or None when it is gone (the caller fetches it itself)."""
@@ -281,46 +330,46 @@ class _Remote:
             except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
                 if self.alive:
                     self.alive = False
+                    self.ended.set()
                     _warn(f"cannot talk to the fetch process ({exc}); fetching in this process")
                 return None
-        if not self.alive or self.outbox is None:
+        if not self.alive or self.channel is None:
             return None
         number = next(self.ids)
         future: asyncio.Future[Response | None] = asyncio.get_running_loop().create_future()
         self.pending[number] = future
         try:
-            self.outbox.put(("fetch", number, *call))
+            self.channel.put(("fetch", number, *call))
             return await future
         finally:
             self.pending.pop(number, None)
 
-    async def _read(self, reader: asyncio.StreamReader) -> None:
-        try:
-            while True:
-                message = await _read_frame(reader)
-                kind = message[0]
-                if kind == "answer":
-                    future = self.pending.get(message[1])
-                    if future is not None and not future.done():
-                        future.set_result(message[2])
-                elif kind == "warn":
-                    print(message[1], file=sys.stderr, end="")
-                elif kind == "stats":
-                    self.stats = (int(message[1]), int(message[2]))
-                    return
-        except (asyncio.IncompleteReadError, OSError, pickle.UnpicklingError, EOFError) as exc:
-            if not self.closing:
-                code = self.process.poll()
-                why = f"exit status {code}" if code is not None else type(exc).__name__
-                _warn(
-                    f"the fetch process stopped unexpectedly ({why}); "
-                    "fetching in this process from now on"
-                )
-        finally:
-            self.alive = False
-            for future in self.pending.values():
-                if not future.done():
-                    future.set_result(None)  # its caller fetches it in this process
+    def _on_message(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "answer":
+            future = self.pending.get(message[1])
+            if future is not None and not future.done():
+                future.set_result(message[2])
+        elif kind == "warn":
+            print(message[1], file=sys.stderr, end="")
+        elif kind == "stats":
+            self.stats = (int(message[1]), int(message[2]))
+
+    def _on_end(self, exc: BaseException | None) -> None:
+        if not self.alive:
+            return
+        self.alive = False
+        self.ended.set()
+        if not self.closing:
+            code = self.process.poll()
+            why = f"exit status {code}" if code is not None else str(exc or "end of file")
+            _warn(
+                f"the fetch process stopped unexpectedly ({why}); "
+                "fetching in this process from now on"
+            )
+        for future in self.pending.values():
+            if not future.done():
+                future.set_result(None)  # its caller fetches it in this process
 
     async def close(self, completed: bool) -> tuple[int, int]:
         """Ask the child to close (finishing the journal's run if `completed`), wait for its
@@ -330,14 +379,11 @@ class _Remote:
             if self.connecting is not None:
                 await asyncio.shield(self.connecting)
         try:
-            if self.alive and self.writer is not None and self.outbox is not None:
-                self.outbox.flush()
-                self.writer.write(_frame(("close", completed)))
-                await self.writer.drain()
+            if self.alive and self.channel is not None:
+                self.channel.put(("close", completed))
+                await asyncio.wait_for(self.ended.wait(), CLOSE_TIMEOUT)
             else:  # it never got its spec, or it is gone: end of file ends it
                 self._hang_up()
-            if self.reader_task is not None:
-                await asyncio.wait_for(asyncio.shield(self.reader_task), CLOSE_TIMEOUT)
             await asyncio.wait_for(asyncio.to_thread(self.process.wait), CLOSE_TIMEOUT)
         except (TimeoutError, OSError):
             _warn("the fetch process did not close in time; stopped")
@@ -346,13 +392,11 @@ class _Remote:
                 self.process.kill()
                 await asyncio.to_thread(self.process.wait)
             self._hang_up()
-            if self.reader_task is not None:
-                self.reader_task.cancel()
         return self.stats
 
     def _hang_up(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        if self.channel is not None and self.channel.transport is not None:
+            self.channel.transport.close()
         else:
             self.sock.close()
 
@@ -417,9 +461,9 @@ def _warn(message: str) -> None:
 class _Relay:
     """The child's stderr: each line goes to the parent, which prints it on its own."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, outbox: _Outbox) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, channel: _Channel) -> None:
         self._loop = loop
-        self._outbox = outbox
+        self._channel = channel
         self._line = ""
 
     def write(self, text: str) -> int:
@@ -427,57 +471,93 @@ class _Relay:
         if "\n" in self._line:
             lines, _, self._line = self._line.rpartition("\n")
             # The journal's writer thread warns too: hand the line to the event loop.
-            self._loop.call_soon_threadsafe(self._outbox.put, ("warn", lines + "\n"))
+            self._loop.call_soon_threadsafe(self._channel.put, ("warn", lines + "\n"))
         return len(text)
 
     def flush(self) -> None:
         pass
 
 
-async def _serve(fd: int) -> None:
-    sock = socket.socket(fileno=fd)
-    reader, writer = await asyncio.open_connection(sock=sock)
-    try:
-        first = await _read_frame(reader)
-    except (asyncio.IncompleteReadError, OSError):
-        return  # the parent hung up before it said what to do
-    spec: FetchSpec = first[1]
-    loop = asyncio.get_running_loop()
-    outbox = _Outbox(writer)
-    sys.stderr = _Relay(loop, outbox)
-    journal = spec.open_journal()
-    fetcher = spec.fetcher(journal)
-    tasks: set[asyncio.Task[None]] = set()
-    completed = False
+class _Server:
+    """The child's side: one task per `fetch` frame, over the run's one Fetcher."""
 
-    async def answer(number: int, call: tuple[str, bool, str, bool, bool]) -> None:
+    def __init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.spec: asyncio.Future[FetchSpec] = loop.create_future()
+        self.closed: asyncio.Future[bool] = loop.create_future()
+        """Set by the parent's `close` (True: the run completed) or its going away."""
+        self.fetcher: Fetcher | None = None
+        self.backlog: list[tuple[Any, ...]] = []
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.channel: _Channel | None = None
+
+    def on_message(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "fetch":
+            if self.fetcher is None:
+                self.backlog.append(message)  # arrived with the spec, before the Fetcher
+            else:
+                self._start(message)
+        elif kind == "spec" and not self.spec.done():
+            self.spec.set_result(message[1])
+        elif kind == "close" and not self.closed.done():
+            self.closed.set_result(bool(message[1]))
+
+    def on_end(self, _exc: BaseException | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(False)  # the parent is gone
+        if not self.spec.done():
+            self.spec.cancel()
+
+    def serve(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+        for message in self.backlog:
+            self._start(message)
+        self.backlog.clear()
+
+    def _start(self, message: tuple[Any, ...]) -> None:
+        task = asyncio.get_running_loop().create_task(self._answer(message[1], message[2:]))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _answer(self, number: int, call: tuple[str, bool, str, bool, bool]) -> None:
         url, follow, method, read_body, raw = call
+        assert self.fetcher is not None and self.channel is not None
         try:
-            response = await fetcher.fetch(
+            response = await self.fetcher.fetch(
                 url, follow=follow, method=method, read_body=read_body, raw=raw
             )
         except Exception as exc:  # a bug on one URL must not end the child
             error = f"internal error while fetching it ({type(exc).__name__}: {exc})"
             response = Response(url, url, None, error=error, error_kind="internal")
-        outbox.put(("answer", number, response))
+        self.channel.put(("answer", number, response))
 
+    async def stop(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+async def _serve(fd: int) -> None:
+    loop = asyncio.get_running_loop()
+    server = _Server()
+    _, channel = await loop.create_connection(
+        lambda: _Channel(server.on_message, server.on_end), sock=socket.socket(fileno=fd)
+    )
+    server.channel = channel
+    try:
+        spec = await server.spec
+    except asyncio.CancelledError:
+        return  # the parent hung up before it said what to do
+    sys.stderr = _Relay(loop, channel)
+    journal = spec.open_journal()
+    fetcher = spec.fetcher(journal)
+    completed = False
     try:
         async with fetcher:
-            while True:
-                try:
-                    message = await _read_frame(reader)
-                except (asyncio.IncompleteReadError, OSError):
-                    break  # the parent is gone
-                if message[0] == "fetch":
-                    task = loop.create_task(answer(message[1], message[2:]))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                elif message[0] == "close":
-                    completed = bool(message[1])
-                    break
-            for task in list(tasks):
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            server.serve(fetcher)
+            completed = await server.closed
+            await server.stop()
     finally:
         replayed = 0
         if journal is not None:
@@ -485,11 +565,11 @@ async def _serve(fd: int) -> None:
             if completed:
                 journal.finish()
             journal.close()
-        with contextlib.suppress(OSError, ConnectionError):
-            outbox.flush()
-            writer.write(_frame(("stats", fetcher.requests, replayed)))
-            await writer.drain()
-            writer.close()
+        channel.put(("stats", fetcher.requests, replayed))
+        channel.flush()
+        if channel.transport is not None:
+            channel.transport.close()  # after what is buffered is sent
+        await channel.lost
 
 
 def main(argv: list[str]) -> int:
