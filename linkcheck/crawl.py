@@ -23,16 +23,19 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from linkcheck.config import Config, Site
 from linkcheck.extract import extract, extract_ids
-from linkcheck.fetch import FetchClient
 from linkcheck.model import Page, Response
 from linkcheck.redos import MAX_SUBJECT
 from linkcheck.sitemaps import MAX_DECODED_BYTES, parse_sitemap
 from linkcheck.sitemaps import MAX_DEPTH as SITEMAP_DEPTH
 from linkcheck.traps import ShapeBudget
 from linkcheck.urls import decoded_path
+
+if TYPE_CHECKING:  # the Fetcher (and aiohttp) may live in the fetch process only
+    from linkcheck.fetch import FetchClient
 
 __all__ = [
     "MAX_SOURCES",

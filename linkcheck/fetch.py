@@ -33,7 +33,6 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -45,9 +44,9 @@ from linkcheck.config import REDIRECT_STATUSES, Settings
 from linkcheck.journal import Journal
 from linkcheck.model import Hop, Response
 from linkcheck.robots import RobotsCache, RobotsRules, product_token
-from linkcheck.urls import UrlError, is_http, origin_of, resolve, scope_host, unmap_url
+from linkcheck.urls import UrlError, is_http, origin_of, resolve, unmap_url
 
-__all__ = ["FetchClient", "Fetcher", "HostScope", "decode_body"]
+__all__ = ["FetchClient", "Fetcher", "decode_body"]
 
 KEPT_HEADERS = frozenset(
     {
@@ -224,19 +223,6 @@ class FetchClient(Protocol):
     def remapped(self) -> bool: ...
 
     def unmap(self, url: str) -> str: ...
-
-
-@dataclass(frozen=True, slots=True)
-class HostScope:
-    """The `allowed` of a Fetcher that keeps redirects on these hosts (any scheme or port).
-
-    A value, not a closure, so that it can be sent to a Fetcher in another process.
-    """
-
-    hosts: frozenset[str]
-
-    def __call__(self, url: str) -> bool:
-        return scope_host(url) in self.hosts
 
 
 class Fetcher:

@@ -41,11 +41,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from linkcheck.model import Response
-from linkcheck.urls import unmap_url
+from linkcheck.urls import HostScope, unmap_url
 
 if TYPE_CHECKING:  # imported where used: `start_child` runs before the heavy imports
     from linkcheck.config import Settings
-    from linkcheck.fetch import Fetcher, HostScope
+    from linkcheck.fetch import Fetcher
     from linkcheck.journal import Journal
 
 __all__ = ["Child", "FetchService", "FetchSpec", "JournalSpec", "start_child"]

@@ -23,13 +23,12 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selectolax.lexbor import LexborHTMLParser
 
 from linkcheck.config import Site
 from linkcheck.extract import DIGEST_CHARS, main_text
-from linkcheck.fetch import FetchClient
 from linkcheck.findings import Finding, make_finding
 from linkcheck.model import Page, Response
 from linkcheck.redos import MAX_SUBJECT
@@ -47,6 +46,9 @@ from linkcheck.urls import (
     resolve,
     split_fragment,
 )
+
+if TYPE_CHECKING:  # the Fetcher (and aiohttp) may live in the fetch process only
+    from linkcheck.fetch import FetchClient
 
 __all__ = [
     "LegacyPage",

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linkcheck import __version__
 from linkcheck.accept import apply_policy
@@ -24,7 +24,6 @@ from linkcheck.cli import DEFAULT_FORMATS, EXIT_FINDINGS, EXIT_OK, EXIT_SIGINT, 
 from linkcheck.config import Config, Settings, load_config
 from linkcheck.crawl import CrawlProgress, CrawlResult, crawl
 from linkcheck.errors import ConfigError
-from linkcheck.fetch import FetchClient, HostScope
 from linkcheck.findings import Finding
 from linkcheck.journal import DEFAULT_TTL
 from linkcheck.offload import Child, FetchService, FetchSpec, JournalSpec
@@ -37,7 +36,10 @@ from linkcheck.report.stats import response_stats
 from linkcheck.report.writers import write_reports
 from linkcheck.robots import robots_exempt
 from linkcheck.store import state_path, with_history
-from linkcheck.urls import scope_host
+from linkcheck.urls import HostScope, scope_host
+
+if TYPE_CHECKING:  # the Fetcher (and aiohttp) live in the fetch process
+    from linkcheck.fetch import FetchClient
 
 __all__ = [
     "EXIT_FINDINGS",

@@ -17,10 +17,12 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit, urlunsplit
 
 __all__ = [
+    "HostScope",
     "UrlError",
     "decoded_path",
     "display",
@@ -344,3 +346,16 @@ def unmap_url(url: str, remap: Sequence[tuple[str, str]]) -> str:
         if url.startswith(target):
             return source + url[len(target) :]
     return url
+
+
+@dataclass(frozen=True, slots=True)
+class HostScope:
+    """A Fetcher's `allowed` that keeps redirects on these hosts (any scheme or port).
+
+    A value, not a closure, so that it can be sent to a Fetcher in another process.
+    """
+
+    hosts: frozenset[str]
+
+    def __call__(self, url: str) -> bool:
+        return scope_host(url) in self.hosts
