@@ -23,16 +23,19 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from linkcheck.config import Config, Site
 from linkcheck.extract import ExtractCache, extract, extract_ids
-from linkcheck.fetch import Fetcher
 from linkcheck.model import Page, Response
 from linkcheck.redos import MAX_SUBJECT
 from linkcheck.sitemaps import MAX_DECODED_BYTES, parse_sitemap
 from linkcheck.sitemaps import MAX_DEPTH as SITEMAP_DEPTH
 from linkcheck.traps import ShapeBudget
 from linkcheck.urls import decoded_path
+
+if TYPE_CHECKING:  # the Fetcher (and aiohttp) may live in the fetch process only
+    from linkcheck.fetch import FetchClient
 
 __all__ = [
     "MAX_SOURCES",
@@ -153,7 +156,7 @@ Progress = Callable[[CrawlProgress], None]
 
 async def crawl(
     config: Config,
-    fetcher: Fetcher,
+    fetcher: FetchClient,
     *,
     sites: Sequence[str] | None = None,
     progress: Progress | None = None,
@@ -171,7 +174,7 @@ class _Crawler:
     def __init__(
         self,
         config: Config,
-        fetcher: Fetcher,
+        fetcher: FetchClient,
         sites: Sequence[str] | None,
         progress: Progress | None,
         result: CrawlResult,

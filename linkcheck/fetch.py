@@ -34,7 +34,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Collection, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from yarl import URL
@@ -44,9 +44,9 @@ from linkcheck.config import REDIRECT_STATUSES, Settings
 from linkcheck.journal import Journal
 from linkcheck.model import Hop, Response
 from linkcheck.robots import RobotsCache, RobotsRules, product_token
-from linkcheck.urls import UrlError, is_http, origin_of, resolve
+from linkcheck.urls import UrlError, is_http, origin_of, resolve, unmap_url
 
-__all__ = ["Fetcher", "decode_body"]
+__all__ = ["FetchClient", "Fetcher", "decode_body"]
 
 KEPT_HEADERS = frozenset(
     {
@@ -200,6 +200,29 @@ class _Answer:
             if key.lower() == "location":
                 return value
         return None
+
+
+class FetchClient(Protocol):
+    """What the run's stages need of a fetcher: a `Fetcher`, or its stand-in in another
+    process (offload.py)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        follow: bool = True,
+        method: str = "GET",
+        read_body: bool = True,
+        raw: bool = False,
+    ) -> Response: ...
+
+    @property
+    def remapped(self) -> bool: ...
+
+    def unmap(self, url: str) -> str: ...
 
 
 class Fetcher:
@@ -378,10 +401,7 @@ class Fetcher:
 
     def unmap(self, url: str) -> str:
         """The configured (production) URL of a URL on a remapped staging copy."""
-        for source, target in self._remap:
-            if url.startswith(target):
-                return source + url[len(target) :]
-        return url
+        return unmap_url(url, self._remap)
 
     def _response(
         self, url: str, final: str, answer: _Answer, hops: list[Hop], started: float

@@ -23,13 +23,12 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selectolax.lexbor import LexborHTMLParser
 
 from linkcheck.config import Site
 from linkcheck.extract import DIGEST_CHARS, main_text
-from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding, make_finding
 from linkcheck.model import Page, Response
 from linkcheck.redos import MAX_SUBJECT
@@ -47,6 +46,9 @@ from linkcheck.urls import (
     resolve,
     split_fragment,
 )
+
+if TYPE_CHECKING:  # the Fetcher (and aiohttp) may live in the fetch process only
+    from linkcheck.fetch import FetchClient
 
 __all__ = [
     "LegacyPage",
@@ -501,7 +503,9 @@ def _probe_for(site: Site, url: str, legacy: LegacyPage, token: str) -> str | No
     return probe_url(site, url, token)
 
 
-async def _load_all(fetcher: Fetcher, urls: Sequence[str], workers: int) -> dict[str, LegacyPage]:
+async def _load_all(
+    fetcher: FetchClient, urls: Sequence[str], workers: int
+) -> dict[str, LegacyPage]:
     """Fetch and digest every URL, `workers` at a time (the fetcher enforces the politeness
     limits; the pool only keeps tens of thousands of pending requests out of memory)."""
     found: dict[str, LegacyPage] = {}
@@ -518,7 +522,7 @@ async def _load_all(fetcher: Fetcher, urls: Sequence[str], workers: int) -> dict
 async def pair_site(
     site: Site,
     pages: Sequence[Page],
-    fetcher: Fetcher,
+    fetcher: FetchClient,
     *,
     probe_token: str | None = None,
 ) -> tuple[list[PairRecord], list[Finding]]:

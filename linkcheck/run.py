@@ -9,14 +9,13 @@ from what was collected, marked partial, and the exit code is 130 / 143.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linkcheck import __version__
 from linkcheck.accept import apply_policy
@@ -25,9 +24,9 @@ from linkcheck.cli import DEFAULT_FORMATS, EXIT_FINDINGS, EXIT_OK, EXIT_SIGINT, 
 from linkcheck.config import Config, Settings, load_config
 from linkcheck.crawl import CrawlProgress, CrawlResult, crawl
 from linkcheck.errors import ConfigError
-from linkcheck.fetch import Fetcher
 from linkcheck.findings import Finding
-from linkcheck.journal import DEFAULT_TTL, Journal, open_journal
+from linkcheck.journal import DEFAULT_TTL
+from linkcheck.offload import Child, FetchService, FetchSpec, JournalSpec
 from linkcheck.pairing import pair_site
 from linkcheck.redirects.nginx import rejected_rules, static_findings
 from linkcheck.redirects.verify import redirect_records, verify_redirects
@@ -37,6 +36,10 @@ from linkcheck.report.stats import response_stats
 from linkcheck.report.writers import write_reports
 from linkcheck.robots import robots_exempt
 from linkcheck.store import state_path, with_history
+from linkcheck.urls import HostScope, scope_host
+
+if TYPE_CHECKING:  # the Fetcher (and aiohttp) live in the fetch process
+    from linkcheck.fetch import FetchClient
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -76,6 +79,10 @@ class RunOptions:
     """`--state FILE`: the SQLite history (default: linkcheck.sqlite in the output folder)."""
     history: bool = True
     """Compare with the previous run and record this one (new/fixed findings)."""
+    fetch_process: bool = True
+    """Fetch in a second process (offload.py), so that parsing and fetching use two cores."""
+    fetch_child: Child | None = None
+    """That process, started early by the caller (`offload.start_child`); ended if unused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +115,14 @@ def check(options: RunOptions) -> RunOutcome:
 
 async def run_check(options: RunOptions) -> RunOutcome:
     """The async body of `check`, with SIGINT/SIGTERM turned into a partial report."""
+    try:
+        return await _checked(options)
+    finally:
+        if options.fetch_child is not None:
+            options.fetch_child.abandon()  # nothing to do once the fetcher took it over
+
+
+async def _checked(options: RunOptions) -> RunOutcome:
     started = _now()
     config = _prepared_config(options)
     collected = _Collected(config)
@@ -187,20 +202,22 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
             redirect_records(config, rejected_rules(config, collected.findings))
         )
         return
-    exempt = robots_exempt(config)
-    journal = _open_journal(options, config)
-    async with (
-        _journaled(journal),
-        Fetcher(
-            config.settings,
-            remap=options.remap,
-            robots=True,
-            robots_exempt=exempt,
-            journal=journal,
-            allowed=fetch_scope(config),
-        ) as fetcher,
-    ):
-        try:
+    spec = FetchSpec(
+        config.settings,
+        remap=options.remap,
+        robots=True,
+        robots_exempt=frozenset(robots_exempt(config)),
+        allowed=fetch_scope(config),
+        journal=JournalSpec(
+            state_path(options.output, options.state),
+            str(Path(config.path).resolve()),
+            resume=options.resume,
+            ttl=DEFAULT_TTL if options.cache else None,
+        ),
+    )
+    fetcher = FetchService(spec, separate=options.fetch_process, child=options.fetch_child)
+    try:
+        async with fetcher:
             await crawl(
                 config,
                 fetcher,
@@ -214,12 +231,13 @@ async def _pipeline(options: RunOptions, collected: _Collected) -> None:
             records, found = await verify_redirects(config, fetcher, seen, invalid=invalid)
             collected.redirects.extend(records)
             collected.findings.extend(found)
-        finally:
-            collected.requests = fetcher.requests
-            collected.replayed = journal.replayed if journal is not None else 0
+            fetcher.complete()
+    finally:
+        collected.requests = fetcher.requests
+        collected.replayed = fetcher.replayed
 
 
-def fetch_scope(config: Config) -> Callable[[str], bool] | None:
+def fetch_scope(config: Config) -> HostScope | None:
     """Where a redirect may lead the Fetcher (DESIGN.md §8): the hosts of the sites (`new`,
     `legacy`, seeds, an absolute `pattern.legacy`), `defaults.origin` and the hosts the
     redirect map declares (its sources and targets: verifying them is asked for). Any host
@@ -232,28 +250,17 @@ def fetch_scope(config: Config) -> Callable[[str], bool] | None:
     for site in config.sites:
         pattern = site.counterpart.pattern if site.counterpart is not None else None
         for url in (site.new, site.legacy, *site.seeds, pattern.legacy if pattern else None):
-            hosts.add(_host(url))
-    hosts.add(_host(config.defaults.origin))
+            hosts.add(scope_host(url))
+    hosts.add(scope_host(config.defaults.origin))
     for rule in config.rules:
-        hosts.add(_host(rule.from_url))
-        hosts.add(_host(rule.to_url or rule.target))
+        hosts.add(scope_host(rule.from_url))
+        hosts.add(scope_host(rule.to_url or rule.target))
     hosts.discard("")
-    scope = frozenset(hosts)
-    return lambda url: _host(url) in scope
-
-
-def _host(url: str | None) -> str:
-    """Lower-case host of an absolute http(s) URL ("" otherwise, or when it is templated)."""
-    if not url or not url[:8].lower().startswith(("http://", "https://")):
-        return ""
-    netloc = url.partition("://")[2].partition("/")[0].partition("?")[0].partition("#")[0]
-    netloc = netloc.rpartition("@")[2]
-    host = netloc.partition("]")[0] + "]" if netloc.startswith("[") else netloc.partition(":")[0]
-    return "" if "$" in host or "{" in host else host.lower().rstrip(".")
+    return HostScope(frozenset(hosts))
 
 
 async def _pair(
-    config: Config, options: RunOptions, collected: _Collected, fetcher: Fetcher
+    config: Config, options: RunOptions, collected: _Collected, fetcher: FetchClient
 ) -> None:
     """Pair the upgraded pages of every selected pairing site (sites run concurrently)."""
     chosen = [
@@ -267,31 +274,6 @@ async def _pair(
     for records, findings in results:
         collected.pairs.extend(records)
         collected.findings.extend(findings)
-
-
-def _open_journal(options: RunOptions, config: Config) -> Journal | None:
-    """The run journal in the state file (None, with a warning, if it cannot be used)."""
-    path = state_path(options.output, options.state)
-    return open_journal(
-        path,
-        str(Path(config.path).resolve()),
-        resume=options.resume,
-        ttl=DEFAULT_TTL if options.cache else None,
-    )
-
-
-@contextlib.asynccontextmanager
-async def _journaled(journal: Journal | None) -> AsyncIterator[None]:
-    """Close the journal however the run ends; mark the run finished only if it completed,
-    so an interrupted run stays resumable."""
-    if journal is None:
-        yield
-        return
-    try:
-        yield
-        journal.finish()
-    finally:
-        journal.close()
 
 
 def build_report(

@@ -33,6 +33,19 @@ _HEXISH = re.compile(r"(?i)^(?=[0-9a-f-]*\d)[0-9a-f-]{16,}$")
 @lru_cache(maxsize=65536)
 def shape_of(url: str) -> str:
     """The shape of a URL: digits → N, long hex ids → H, query values dropped."""
+    if "?" not in url and "#" not in url and url.startswith(("http://", "https://")):
+        # The crawl's usual URL (normalised, no query): string slicing, same answer.
+        slash = url.find("/", url.find("//") + 2)
+        if slash < 0:
+            return url
+        path = url[slash:]
+        if all(len(segment) < 16 for segment in path.split("/")):  # no segment can be H
+            return url[:slash] + _DIGITS.sub("N", path)
+    return _parsed_shape(url)
+
+
+def _parsed_shape(url: str) -> str:
+    """`shape_of` for any URL (query, fragment, long segments), through urlsplit."""
     parts = urlsplit(url)
     segments = []
     for segment in parts.path.split("/"):

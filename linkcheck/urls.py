@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit, urlunsplit
 
 __all__ = [
+    "HostScope",
     "UrlError",
     "decoded_path",
     "display",
@@ -32,8 +35,10 @@ __all__ = [
     "origin_of",
     "path_of",
     "resolve",
+    "scope_host",
     "split_credentials",
     "split_fragment",
+    "unmap_url",
 ]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -325,3 +330,35 @@ def in_prefix(url: str, prefix: str) -> bool:
     if prefix_path.endswith("/"):
         return path.startswith(prefix_path) or path + "/" == prefix_path
     return path == prefix_path or path.startswith(prefix_path + "/")
+
+
+def scope_host(url: str | None) -> str:
+    """Lower-case host of an absolute http(s) URL, by string slicing (a hot path: every
+    redirect hop is asked about); "" for anything else, or when the host is templated."""
+    if not url or not url[:8].lower().startswith(("http://", "https://")):
+        return ""
+    netloc = url.partition("://")[2].partition("/")[0].partition("?")[0].partition("#")[0]
+    netloc = netloc.rpartition("@")[2]
+    host = netloc.partition("]")[0] + "]" if netloc.startswith("[") else netloc.partition(":")[0]
+    return "" if "$" in host or "{" in host else host.lower().rstrip(".")
+
+
+def unmap_url(url: str, remap: Sequence[tuple[str, str]]) -> str:
+    """The configured (production) URL of a URL on a remapped staging copy (`--remap`)."""
+    for source, target in remap:
+        if url.startswith(target):
+            return source + url[len(target) :]
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class HostScope:
+    """A Fetcher's `allowed` that keeps redirects on these hosts (any scheme or port).
+
+    A value, not a closure, so that it can be sent to a Fetcher in another process.
+    """
+
+    hosts: frozenset[str]
+
+    def __call__(self, url: str) -> bool:
+        return scope_host(url) in self.hosts

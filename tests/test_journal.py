@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,37 @@ def test_response_round_trips_through_the_journal_encoding() -> None:
         size=42,
     )
     assert decode_response(encode_response(response)) == response
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        page(),
+        page(status=None, error="boom", error_kind="connect"),
+        Response(URL, URL, 200, content_type="image/png"),  # no text is not an empty text
+        Response(URL, URL, 200, text="", unusable="binary content served as text/html"),
+        Response(URL, URL, 200, text="line one\nline two\n{not json}"),
+    ],
+    ids=["page", "failure", "no-text", "empty-text", "newlines-in-text"],
+)
+def test_encoding_keeps_none_apart_from_empty_text(response: Response) -> None:
+    assert decode_response(encode_response(response)) == response
+
+
+def test_answers_written_by_an_older_version_are_still_read() -> None:
+    """Journals written before the text was stored raw held zlib-compressed JSON."""
+    old = {
+        "url": URL,
+        "final_url": URL,
+        "status": 200,
+        "hops": [],
+        "text": "Ωμέγα",
+        "content_type": "text/html",
+        "headers": [["ETag", '"x"']],
+    }
+    blob = zlib.compress(json.dumps(old, ensure_ascii=False).encode("utf-8"), 1)
+    decoded = decode_response(blob)
+    assert (decoded.text, decoded.status, decoded.headers) == ("Ωμέγα", 200, (("ETag", '"x"'),))
 
 
 class TestResume:

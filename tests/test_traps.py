@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.traps import ShapeBudget, shape_of
+from linkcheck.traps import ShapeBudget, _parsed_shape, shape_of
 
 
 @pytest.mark.parametrize(
@@ -102,3 +102,23 @@ async def test_include_patterns_narrow_the_crawl(tmp_path: Path) -> None:
     assert "/en/shop/cart" not in hits
     assert sorted(set(hits)) == ["/en/", "/en/news/1", "/en/news/gone"]
     assert [f.code for f in link_findings(result)] == ["C100"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8711/",
+        "http://127.0.0.1:8711",
+        "https://example.org/en/articles/news/museum-report-0.html",
+        "https://example.org/el/%CE%AC%CF%81%CE%B8%CF%81%CE%B1/2026/11/",
+        "https://example.org/cal/2026/11/",
+        "https://example.org/item/0123456789abcdef0123/",
+        "https://example.org/item/0123456789abcde/x",
+        "https://user:pw@example.org:8443/a1/b22",
+        "https://example.org/p?page=3&sort=a",
+        "https://example.org/p#frag",
+        "ftp://example.org/a1",
+    ],
+)
+def test_the_fast_shape_is_the_parsed_shape(url: str) -> None:
+    assert shape_of(url) == _parsed_shape(url)

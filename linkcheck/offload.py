@@ -1,0 +1,588 @@
+"""The run's Fetcher in a second process, so that parsing and fetching use two cores.
+
+A crawl of a fast server is CPU-bound, and one Python process runs everything on one core:
+parsing pages and deciding what to follow (crawl.py) costs about as much as making the HTTP
+requests and journaling the answers (fetch.py, journal.py). `FetchService` starts a child
+process (`python -m linkcheck.offload`) that owns the run's one `Fetcher` and its journal,
+and hands the stages a stand-in with the same `fetch` that forwards each call over a socket
+pair. There is still exactly one Fetcher, so everything it guarantees (concurrency and
+per-host caps, the rate window, Retry-After, robots.txt, retries, the journal, the scope of
+redirects) holds as before; the child does no network I/O of its own, only `Fetcher`'s.
+
+Nothing is lost when the child fails: if it cannot start or stops, the requests it had not
+answered, and every later one, are made by a `Fetcher` in this process (without journal),
+with a warning. The child ignores SIGINT/SIGTERM (the parent turns them into a partial
+report and then closes it) and ends on its own when the parent goes away (end of file).
+
+Frames both ways are a 4-byte big-endian length and a pickle (both ends are this package).
+Parent → child: `("spec", FetchSpec)` once, `("fetch", id, url, follow, method, read_body,
+raw)`, `("close", completed)`. Child → parent: `("answer", id, Response)`, `("warn", line)`
+(its stderr, so warnings reach the parent's), `("stats", requests, replayed)` last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copyreg
+import io
+import itertools
+import os
+import pickle
+import signal
+import socket
+import struct
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from linkcheck.model import Response
+from linkcheck.urls import HostScope, unmap_url
+
+if TYPE_CHECKING:  # imported where used: `start_child` runs before the heavy imports
+    from linkcheck.config import Settings
+    from linkcheck.fetch import Fetcher
+    from linkcheck.journal import Journal
+
+__all__ = ["Child", "FetchService", "FetchSpec", "JournalSpec", "start_child"]
+
+DEFAULT_TTL = 600.0
+"""journal.DEFAULT_TTL (not imported: this module loads before the heavy ones)."""
+
+_HEADER = struct.Struct(">I")
+CLOSE_TIMEOUT = 60.0
+"""Seconds the child may take to close (its journal waits up to 30 s for pending writes)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JournalSpec:
+    """Which journal the Fetcher answers from and records into (see journal.py)."""
+
+    path: Path
+    config: str
+    resume: bool = False
+    ttl: float | None = DEFAULT_TTL
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSpec:
+    """Everything needed to build the run's Fetcher, in this process or in the child."""
+
+    settings: Settings
+    remap: tuple[tuple[str, str], ...] = ()
+    robots: bool = False
+    robots_exempt: frozenset[str] = frozenset()
+    allowed: HostScope | None = None
+    journal: JournalSpec | None = None
+
+    def open_journal(self) -> Journal | None:
+        from linkcheck.journal import open_journal
+
+        spec = self.journal
+        if spec is None:
+            return None
+        return open_journal(spec.path, spec.config, resume=spec.resume, ttl=spec.ttl)
+
+    def fetcher(self, journal: Journal | None) -> Fetcher:
+        from linkcheck.fetch import Fetcher
+
+        return Fetcher(
+            self.settings,
+            remap=self.remap,
+            robots=self.robots,
+            robots_exempt=self.robots_exempt,
+            journal=journal,
+            allowed=self.allowed,
+        )
+
+
+class FetchService:
+    """What the stages fetch through (a `FetchClient`), and the run's request counts.
+
+    `async with FetchService(spec) as fetcher:` starts the child process (when `separate`
+    and one can be started) and closes everything on exit, however the run ends. Call
+    `complete()` once the run has gone to its end: the journal's run is then marked
+    finished on close (an interrupted run stays resumable).
+    """
+
+    def __init__(
+        self, spec: FetchSpec, *, separate: bool = True, child: Child | None = None
+    ) -> None:
+        """`child`: one `start_child` started earlier (used when `separate`, else ended)."""
+        self.spec = spec
+        self.separate = separate
+        self.child = child
+        self.requests = 0
+        """HTTP exchanges made (each hop and each retry counts)."""
+        self.replayed = 0
+        """Requests answered from the journal (resume or cache)."""
+        self.completed = False
+        self._local: _Local | None = None
+        self._remote: _Remote | None = None
+
+    async def __aenter__(self) -> FetchService:
+        if not self.separate:
+            if self.child is not None:
+                self.child.abandon()
+            return self
+        child = self.child or start_child()
+        if child is not None:
+            child.claimed = True
+            self._remote = _Remote.connect(child, self.spec)
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        remote, local = self._remote, self._local
+        if remote is not None:
+            requests, replayed = await remote.close(self.completed)
+            self.requests += requests
+            self.replayed += replayed
+        if local is not None:
+            await local.fetcher.close()
+            self.requests += local.fetcher.requests
+            if local.journal is not None:
+                self.replayed += local.journal.replayed
+                if self.completed:
+                    local.journal.finish()
+                local.journal.close()
+
+    @property
+    def settings(self) -> Settings:
+        return self.spec.settings
+
+    @property
+    def remapped(self) -> bool:
+        return bool(self.spec.remap)
+
+    def unmap(self, url: str) -> str:
+        return unmap_url(url, self.spec.remap)
+
+    def complete(self) -> None:
+        self.completed = True
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        follow: bool = True,
+        method: str = "GET",
+        read_body: bool = True,
+        raw: bool = False,
+    ) -> Response:
+        call = (url, follow, method, read_body, raw)
+        if self._remote is not None and self._remote.alive:
+            answer = await self._remote.fetch(call)
+            if answer is not None:
+                return answer
+        fetcher = await self._in_process()
+        return await fetcher.fetch(url, follow=follow, method=method, read_body=read_body, raw=raw)
+
+    async def _in_process(self) -> Fetcher:
+        """The Fetcher of this process: the only one, or the child's stand-in once it is
+        gone (then without journal: the child's may still be closing)."""
+        if self._local is None:
+            journal = self.spec.open_journal() if self._remote is None else None
+            self._local = _Local(journal, self.spec.fetcher(journal))
+            await self._local.fetcher.__aenter__()  # no suspension inside: done at once
+        return self._local.fetcher
+
+
+@dataclass(slots=True)
+class _Local:
+    journal: Journal | None
+    fetcher: Fetcher
+
+
+class _Channel(asyncio.Protocol):
+    """Frames over the socket pair, both ways.
+
+    Incoming frames are unpickled as they complete and handed to `on_message`, the end of
+    the connection (or an unreadable frame) to `on_end`. Outgoing messages are queued during
+    one turn of the event loop and sent together: one system call for the tens of requests
+    (or answers) a turn produces, not one each.
+    """
+
+    def __init__(
+        self,
+        on_message: Callable[[tuple[Any, ...]], None],
+        on_end: Callable[[BaseException | None], None],
+    ) -> None:
+        self._on_message = on_message
+        self._on_end = on_end
+        self._incoming = bytearray()
+        self._outgoing: list[bytes] = []
+        self.transport: asyncio.Transport | None = None
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._incoming
+        buffer += data
+        start, end = 0, len(buffer)
+        messages = []
+        with memoryview(buffer) as view:
+            while end - start >= _HEADER.size:
+                size = _HEADER.unpack_from(view, start)[0]
+                if end - start - _HEADER.size < size:
+                    break
+                first = start + _HEADER.size
+                try:
+                    messages.append(pickle.loads(view[first : first + size]))
+                except Exception as exc:  # not a frame of ours: the channel is unusable
+                    self._fail(exc)
+                    return
+                start = first + size
+        del buffer[:start]
+        for message in messages:
+            self._on_message(message)
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.transport is not None:
+            self.transport.abort()  # connection_lost follows, with on_end
+        self._on_end(exc)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if not self.lost.done():
+            self.lost.set_result(None)
+        self._on_end(exc)
+
+    def put(self, message: tuple[Any, ...]) -> None:
+        if not self._outgoing:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._outgoing.append(_frame(message))
+
+    def flush(self) -> None:
+        if self._outgoing and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(self._outgoing))
+        self._outgoing.clear()
+
+
+def _frame(message: tuple[Any, ...]) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+def _spec_frame(spec: FetchSpec) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    # Settings keep their mappings read-only (MappingProxyType), which pickle refuses.
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
+    pickler.dump(("spec", spec))
+    data = buffer.getvalue()
+    return _HEADER.pack(len(data)) + data
+
+
+def _reduce_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, ...]:
+    return _read_only, (dict(proxy),)
+
+
+def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
+# ---------------------------------------------------------------------- the parent's side
+
+
+@dataclass(slots=True)
+class _Remote:
+    """The parent's end of the child: pending calls by id, answered as frames arrive."""
+
+    process: subprocess.Popen[bytes]
+    sock: socket.socket
+    spec: FetchSpec
+    pending: dict[int, asyncio.Future[Response | None]] = field(default_factory=dict)
+    ids: itertools.count[int] = field(default_factory=itertools.count)
+    channel: _Channel | None = None
+    connecting: asyncio.Task[None] | None = None
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    stats: tuple[int, int] = (0, 0)
+    alive: bool = True
+    closing: bool = False
+
+    @classmethod
+    def connect(cls, child: Child, spec: FetchSpec) -> _Remote:
+        """Hand `spec` to a started child; its answers are read as they come."""
+        remote = cls(child.process, child.sock, spec)
+        remote.connecting = asyncio.get_running_loop().create_task(remote._connect())
+        return remote
+
+    async def _connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        spec = _spec_frame(self.spec)
+        _, self.channel = await loop.create_connection(
+            lambda: _Channel(self._on_message, self._on_end), sock=self.sock
+        )
+        assert self.channel.transport is not None
+        self.channel.transport.write(spec)
+
+    async def fetch(self, call: tuple[str, bool, str, bool, bool]) -> Response | None:
+        """The child's answer, or None when it is gone (the caller fetches it itself)."""
+        if self.connecting is not None:
+            try:
+                await asyncio.shield(self.connecting)
+            except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+                if self.alive:
+                    self.alive = False
+                    self.ended.set()
+                    _warn(f"cannot talk to the fetch process ({exc}); fetching in this process")
+                return None
+        if not self.alive or self.channel is None:
+            return None
+        number = next(self.ids)
+        future: asyncio.Future[Response | None] = asyncio.get_running_loop().create_future()
+        self.pending[number] = future
+        try:
+            self.channel.put(("fetch", number, *call))
+            return await future
+        finally:
+            self.pending.pop(number, None)
+
+    def _on_message(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "answer":
+            future = self.pending.get(message[1])
+            if future is not None and not future.done():
+                future.set_result(message[2])
+        elif kind == "warn":
+            print(message[1], file=sys.stderr, end="")
+        elif kind == "stats":
+            self.stats = (int(message[1]), int(message[2]))
+
+    def _on_end(self, exc: BaseException | None) -> None:
+        if not self.alive:
+            return
+        self.alive = False
+        self.ended.set()
+        if not self.closing:
+            code = self.process.poll()
+            why = f"exit status {code}" if code is not None else str(exc or "end of file")
+            _warn(
+                f"the fetch process stopped unexpectedly ({why}); "
+                "fetching in this process from now on"
+            )
+        for future in self.pending.values():
+            if not future.done():
+                future.set_result(None)  # its caller fetches it in this process
+
+    async def close(self, completed: bool) -> tuple[int, int]:
+        """Ask the child to close (finishing the journal's run if `completed`), wait for its
+        counts and its exit; a child that does not exit in time is killed."""
+        self.closing = True
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            if self.connecting is not None:
+                await asyncio.shield(self.connecting)
+        try:
+            if self.alive and self.channel is not None:
+                self.channel.put(("close", completed))
+                await asyncio.wait_for(self.ended.wait(), CLOSE_TIMEOUT)
+            else:  # it never got its spec, or it is gone: end of file ends it
+                self._hang_up()
+            await asyncio.wait_for(asyncio.to_thread(self.process.wait), CLOSE_TIMEOUT)
+        except (TimeoutError, OSError):
+            _warn("the fetch process did not close in time; stopped")
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                await asyncio.to_thread(self.process.wait)
+            self._hang_up()
+        return self.stats
+
+    def _hang_up(self) -> None:
+        if self.channel is not None and self.channel.transport is not None:
+            self.channel.transport.close()
+        else:
+            self.sock.close()
+
+
+@dataclass(slots=True)
+class Child:
+    """A started fetch process, waiting for its `FetchSpec` on `sock`."""
+
+    process: subprocess.Popen[bytes]
+    sock: socket.socket
+    claimed: bool = False
+    """A FetchService took it over (and will close it)."""
+
+    def abandon(self) -> None:
+        """End a child no FetchService took over (the run stopped before fetching)."""
+        if self.claimed:
+            return
+        self.claimed = True
+        self.sock.close()  # end of file: it ends
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_child() -> Child | None:
+    """Start the fetch process (None, with a warning, if it cannot be).
+
+    Call it as early as possible: the child's start-up (about 0.2 s of imports) then
+    overlaps the parent's own imports and configuration loading.
+    """
+    parent, child = socket.socketpair()
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "linkcheck.offload", str(child.fileno())],
+            pass_fds=(child.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,  # Ctrl-C reaches the parent only; it closes the child
+        )
+    except OSError as exc:
+        _warn(f"cannot start the fetch process ({exc}); fetching in this process")
+        parent.close()
+        return None
+    finally:
+        child.close()
+    return Child(process, parent)
+
+
+def _warn(message: str) -> None:
+    print(f"linkcheck: warning: {message}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------- the child's side
+
+
+class _Relay:
+    """The child's stderr: each line goes to the parent, which prints it on its own."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, channel: _Channel) -> None:
+        self._loop = loop
+        self._channel = channel
+        self._line = ""
+
+    def write(self, text: str) -> int:
+        self._line += text
+        if "\n" in self._line:
+            lines, _, self._line = self._line.rpartition("\n")
+            # The journal's writer thread warns too: hand the line to the event loop.
+            self._loop.call_soon_threadsafe(self._channel.put, ("warn", lines + "\n"))
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+class _Server:
+    """The child's side: one task per `fetch` frame, over the run's one Fetcher."""
+
+    def __init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.spec: asyncio.Future[FetchSpec] = loop.create_future()
+        self.closed: asyncio.Future[bool] = loop.create_future()
+        """Set by the parent's `close` (True: the run completed) or its going away."""
+        self.fetcher: Fetcher | None = None
+        self.backlog: list[tuple[Any, ...]] = []
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.channel: _Channel | None = None
+
+    def on_message(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "fetch":
+            if self.fetcher is None:
+                self.backlog.append(message)  # arrived with the spec, before the Fetcher
+            else:
+                self._start(message)
+        elif kind == "spec" and not self.spec.done():
+            self.spec.set_result(message[1])
+        elif kind == "close" and not self.closed.done():
+            self.closed.set_result(bool(message[1]))
+
+    def on_end(self, _exc: BaseException | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(False)  # the parent is gone
+        if not self.spec.done():
+            self.spec.cancel()
+
+    def serve(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+        for message in self.backlog:
+            self._start(message)
+        self.backlog.clear()
+
+    def _start(self, message: tuple[Any, ...]) -> None:
+        task = asyncio.get_running_loop().create_task(self._answer(message[1], message[2:]))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _answer(self, number: int, call: tuple[str, bool, str, bool, bool]) -> None:
+        url, follow, method, read_body, raw = call
+        assert self.fetcher is not None and self.channel is not None
+        try:
+            response = await self.fetcher.fetch(
+                url, follow=follow, method=method, read_body=read_body, raw=raw
+            )
+        except Exception as exc:  # a bug on one URL must not end the child
+            error = f"internal error while fetching it ({type(exc).__name__}: {exc})"
+            response = Response(url, url, None, error=error, error_kind="internal")
+        self.channel.put(("answer", number, response))
+
+    async def stop(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+async def _serve(fd: int) -> None:
+    loop = asyncio.get_running_loop()
+    server = _Server()
+    _, channel = await loop.create_connection(
+        lambda: _Channel(server.on_message, server.on_end), sock=socket.socket(fileno=fd)
+    )
+    server.channel = channel
+    try:
+        spec = await server.spec
+    except asyncio.CancelledError:
+        return  # the parent hung up before it said what to do
+    sys.stderr = _Relay(loop, channel)
+    journal = spec.open_journal()
+    fetcher = spec.fetcher(journal)
+    completed = False
+    try:
+        async with fetcher:
+            server.serve(fetcher)
+            completed = await server.closed
+            await server.stop()
+    finally:
+        replayed = 0
+        if journal is not None:
+            replayed = journal.replayed
+            if completed:
+                journal.finish()
+            journal.close()
+        channel.put(("stats", fetcher.requests, replayed))
+        channel.flush()
+        if channel.transport is not None:
+            channel.transport.close()  # after what is buffered is sent
+        await channel.lost
+
+
+def main(argv: list[str]) -> int:
+    """The child: serve the parent on the socket whose descriptor is `argv[0]`."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    try:
+        asyncio.run(_serve(int(argv[0])))
+    except Exception as exc:  # the parent warns and fetches on its own; one line here
+        print(f"linkcheck: fetch process: {type(exc).__name__}: {exc}", file=sys.__stderr__)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
