@@ -385,6 +385,7 @@ class _Crawler:
 
     def _parse(self, url: str, text: str, state: _SiteState, site: int, depth: int) -> None:
         counterpart = state.site.counterpart
+        found: list[tuple[str, str, str]] = []  # the page's links: (url, fragment, element)
         try:
             page = extract(
                 url,
@@ -393,6 +394,7 @@ class _Crawler:
                 digest=state.digest and _upgraded(state.site, url),
                 depth=depth,
                 cache=self.extract_cache,
+                found=found,
             )
         except Exception as exc:  # hostile markup must not stop the crawl, nor pass unseen
             response = self.result.responses.get(url)
@@ -408,14 +410,15 @@ class _Crawler:
         index = self.result.links
         secure = url.startswith("https://")
         unmap = self.fetcher.unmap if self.fetcher.remapped else None
-        for link in page.links:
-            target_url = unmap(link.url) if unmap is not None else link.url
+        for target_url, fragment, element in found:
+            if unmap is not None:
+                target_url = unmap(target_url)
             target = index.get(target_url)
             if target is None or (secure and target_url.startswith("http://")):
-                follow(target_url, url, link.fragment, link.element, depth + 1)
+                follow(target_url, url, fragment, element, depth + 1)
             else:
-                target.add(url, link.fragment, link.element)
-        self.result.pages[state.site.name].append(replace(page, links=()))
+                target.add(url, fragment, element)
+        self.result.pages[state.site.name].append(page)  # without links: the index has them
 
     async def _check(self, url: str, *, read_body: bool | None = None) -> None:
         """Fetch a URL that is not crawled. On the configured hosts its body is read (ids

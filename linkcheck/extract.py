@@ -11,9 +11,6 @@ are dropped. The counterpart notice link (the site's `counterpart.selector`) is 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import fields
-from types import MemberDescriptorType
 from typing import Literal
 from urllib.parse import unquote
 
@@ -182,12 +179,15 @@ def extract(
     digest: bool = True,
     depth: int = 0,
     cache: ExtractCache | None = None,
+    found: list[tuple[str, str, str]] | None = None,
 ) -> Page:
     """The page found at `url` (normalised, no fragment) whose markup is `html`.
 
     `selector` picks the counterpart notice; `digest=False` skips the text digest (pages
     that are never compared); `cache` is the crawl's `ExtractCache` (without one, nothing
-    is shared with other pages).
+    is shared with other pages). With `found`, the links are appended to it as (url,
+    fragment, element) and the page has none: the crawl indexes them and keeps the page
+    without them, and making `Link` records it drops cost as much as finding them.
     """
     if cache is None:
         cache = ExtractCache()
@@ -207,7 +207,7 @@ def extract(
     malformed: dict[str, str] = {}
     seen: set[tuple[tuple[str, str], str]] = set()
     notice_id = notice_node.mem_id if notice_node is not None else None
-    new_link = _new_link
+    collect = found.append if found is not None else None
     for node in tree.css(_LINK_SELECTOR):
         if notice_id is not None and node.mem_id == notice_id:
             continue
@@ -240,7 +240,10 @@ def extract(
             key = (target, tag)
             if key not in seen:
                 seen.add(key)
-                links.append(new_link(target[0], target[1], url, tag, attribute, rel))
+                if collect is not None:
+                    collect((target[0], target[1], tag))
+                else:
+                    links.append(Link(target[0], target[1], url, tag, attribute, rel))
             if tag == "link" and "alternate" in rel.split() and attrs.get("hreflang"):
                 hreflang = (attrs.get("hreflang") or "").strip()
                 alternates.append(Alternate(hreflang, target[0]))
@@ -263,39 +266,6 @@ def extract(
         depth=depth,
         malformed=tuple(malformed.items()),
     )
-
-
-def _link_maker() -> Callable[[str, str, str, str, str, str], Link]:
-    """`Link(url, fragment, page, element, attribute, rel)`, made without the frozen
-    dataclass's `__init__` (one `object.__setattr__` per field), which cost more than the
-    rest of a link's extraction. The same record: the slots are set through their own
-    descriptors, and the class stays frozen. Plain `Link` if its fields ever change.
-    """
-    names = ("url", "fragment", "page", "element", "attribute", "rel")
-    slots = [vars(Link).get(name) for name in names]
-    if tuple(f.name for f in fields(Link)) != names or not all(
-        isinstance(slot, MemberDescriptorType) for slot in slots
-    ):
-        return Link
-    set_url, set_fragment, set_page, set_element, set_attribute, set_rel = (
-        slot.__set__ for slot in slots if slot is not None
-    )
-    new = object.__new__
-
-    def make(url: str, fragment: str, page: str, element: str, attribute: str, rel: str) -> Link:
-        link: Link = new(Link)
-        set_url(link, url)
-        set_fragment(link, fragment)
-        set_page(link, page)
-        set_element(link, element)
-        set_attribute(link, attribute)
-        set_rel(link, rel)
-        return link
-
-    return make
-
-
-_new_link = _link_maker()
 
 
 def extract_ids(tree_or_html: LexborHTMLParser | str) -> frozenset[str]:
