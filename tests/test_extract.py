@@ -340,3 +340,15 @@ def test_links_are_plain_frozen_link_records() -> None:
     assert link == expected and hash(link) == hash(expected) and repr(link) == repr(expected)
     with pytest.raises(dataclasses.FrozenInstanceError):
         link.url = "x"  # type: ignore[misc]
+
+
+def test_found_links_are_the_links_of_the_page_without_them() -> None:
+    """The crawl's form: the same links, in order, and the same page minus its links."""
+    cache = ExtractCache()
+    for page in PAGES:
+        html = _page_html(None, REFERENCES) + '<img src="i.png" srcset="a.png 1x, /b.png 2x">'
+        found: list[tuple[str, str, str]] = []
+        lean = extract(page, html, cache=cache, found=found)
+        full = extract(page, html)
+        assert found == [(link.url, link.fragment, link.element) for link in full.links]
+        assert lean == dataclasses.replace(full, links=())
