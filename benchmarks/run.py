@@ -3,9 +3,11 @@
 For each size N it generates the site (benchmarks/gensite.py, cached in benchmarks/out/),
 serves it with a private nginx on 127.0.0.1 (access log off, sendfile, UTF-8 names on disk),
 and runs every tool on the same job at the same concurrency under `/usr/bin/time -v`:
-wall time (median of the runs), pages/s, peak resident memory (the largest process of the
-run), and the broken links found versus planted. The table goes to stdout, to
-benchmarks/out/results.json and into benchmarks/RESULTS.md between its markers.
+wall time (median of the runs), pages/s, CPU, peak resident memory (the peak over time of
+the RSS summed over the tool's whole process tree, sampled from /proc by proctree.py, since
+linkcheck runs a parent and a fetch process), and the broken links found versus planted.
+The table goes to stdout, to benchmarks/out/results.json and into benchmarks/RESULTS.md
+between its markers.
 
     python benchmarks/run.py                      # N = 2,000 and 10,000, 3 runs, growth at 50,000
     python benchmarks/run.py --sizes 2000 --runs 1 --tools linkcheck,lychee
@@ -19,7 +21,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import signal
 import socket
@@ -37,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gensite
 import peers
+import proctree
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -51,7 +53,10 @@ class Measure:
     tool: str
     pages: int
     runs: list[float] = field(default_factory=list)
+    # Peak over time of the summed RSS of the tool's process tree, per run (proctree.py).
     rss_mb: list[float] = field(default_factory=list)
+    processes: list[int] = field(default_factory=list)  # processes alive at that peak
+    largest_mb: list[float] = field(default_factory=list)  # GNU time: largest single process
     cpu: list[float] = field(default_factory=list)  # user + system seconds per run
     loads: list[float] = field(default_factory=list)
     found: int = 0
@@ -159,11 +164,6 @@ http {{
 # --- running one tool -----------------------------------------------------------------------
 
 
-def _max_rss_mb(time_output: str) -> float:
-    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_output)
-    return int(match.group(1)) / 1024 if match else float("nan")
-
-
 def run_once(
     tool: peers.Tool, job: peers.Job, measure: Measure, planted: set[str], timeout: float
 ) -> bool:
@@ -172,31 +172,23 @@ def run_once(
         shutil.rmtree(job.workdir)
     job.workdir.mkdir(parents=True)
     job.workdir.chmod(0o755)
-    timing = job.workdir / "time.txt"
     measure.loads.append(os.getloadavg()[0])
-    started = time.perf_counter()
     try:
-        done = subprocess.run(
-            ["/usr/bin/time", "-v", "-o", str(timing), *tool.command(job)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        done = proctree.run_measured(tool.command(job), job.workdir / "time.txt", timeout)
     except subprocess.TimeoutExpired:
         measure.note = f"timed out after {timeout:.0f} s"
         return False
-    elapsed = time.perf_counter() - started
     try:
         broken = tool.parse(job, done.stdout)
     except (OSError, ValueError, KeyError) as exc:
         measure.note = f"no parsable output (exit {done.returncode}): {exc}"
         (OUT / f"{tool.name}-stderr.txt").write_text(done.stderr[-20000:])
         return False
-    usage = timing.read_text()
-    measure.runs.append(elapsed)
-    measure.rss_mb.append(_max_rss_mb(usage))
-    measure.cpu.append(_cpu_seconds(usage))
+    measure.runs.append(done.elapsed)
+    measure.rss_mb.append(done.peak_mb)
+    measure.processes.append(done.peak.processes)
+    measure.largest_mb.append(done.largest_mb)
+    measure.cpu.append(done.cpu)
     measure.found = len(broken & planted)
     measure.false = sorted(broken - planted)[:20]
     measure.false_count = len(broken - planted)
@@ -204,19 +196,14 @@ def run_once(
     if tool.name == "linkcheck":
         measure.fragments = _fragment_score(job)
     print(
-        f"  {tool.name}: {elapsed:.1f} s, {measure.cpu[-1]:.1f} s CPU, "
-        f"{measure.rss_mb[-1]:.0f} MB, "
+        f"  {tool.name}: {done.elapsed:.1f} s, {done.cpu:.1f} s CPU, "
+        f"{done.peak_mb:.0f} MB over {done.peak.processes} process(es) "
+        f"(largest {done.largest_mb:.0f} MB), "
         f"broken {len(broken & planted)}/{len(planted)} (+{len(broken - planted)} false), "
         f"load {measure.loads[-1]:.1f}",
         file=sys.stderr,
     )
     return True
-
-
-def _cpu_seconds(time_output: str) -> float:
-    user = re.search(r"User time \(seconds\): ([\d.]+)", time_output)
-    system = re.search(r"System time \(seconds\): ([\d.]+)", time_output)
-    return float(user.group(1) if user else "nan") + float(system.group(1) if system else "nan")
 
 
 _FRAGMENTS: set[str] = set()
@@ -253,7 +240,8 @@ def table(n: int, measures: list[Measure], concurrency: int) -> str:
     lines = [
         f"**N = {n:,} articles** ({measures[0].pages:,} HTML pages), concurrency {concurrency}",
         "",
-        "| tool | wall (median) | runs (s) | pages/s | CPU (median) | peak RSS | "
+        "| tool | wall (median) | runs (s) | pages/s | CPU (median) | "
+        "peak RSS, sum over the tool's processes (processes; largest one) | "
         "broken found / planted | false | load avg | note |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -263,15 +251,24 @@ def table(n: int, measures: list[Measure], concurrency: int) -> str:
             continue
         runs = ", ".join(f"{r:.1f}" for r in m.runs)
         cpu = statistics.median(m.cpu) if m.cpu else float("nan")
+        rss = _rss_cell(m)
         note = m.note
         if m.fragments:
             note = (note + "; " if note else "") + f"missing #fragments found {m.fragments}"
         lines.append(
             f"| {m.tool} | {m.wall:.1f} s | {runs} | {m.pages / m.wall:,.0f} | "
-            f"{cpu:.1f} s | {max(m.rss_mb):.0f} MB | {m.found}/{m.planted} | {m.false_count} | "
+            f"{cpu:.1f} s | {rss} | {m.found}/{m.planted} | {m.false_count} | "
             f"{statistics.mean(m.loads):.1f} | {note} |"
         )
     return "\n".join(lines)
+
+
+def _rss_cell(m: Measure) -> str:
+    """The run with the highest summed RSS: its sum, process count and largest process."""
+    at = max(range(len(m.rss_mb)), key=m.rss_mb.__getitem__)
+    if at >= len(m.processes) or at >= len(m.largest_mb):  # results from before the sampler
+        return f"{m.rss_mb[at]:.0f} MB (old measure: largest process only)"
+    return f"{m.rss_mb[at]:.0f} MB ({m.processes[at]}; {m.largest_mb[at]:.0f} MB)"
 
 
 def load_results(fresh: bool) -> dict[str, Any]:
