@@ -29,12 +29,12 @@ def _load() -> ModuleType:
 proctree = _load()
 
 # Fills `size` MB with non-zero bytes (zeroed memory may never become resident), prints its
-# own peak RSS in KB, holds the memory 0.3 s so the 20 ms sampler sees it.
+# own peak RSS in KB, holds the memory 0.6 s so the 20 ms sampler sees it (even under load).
 HOLD = textwrap.dedent(
     """
     import resource, sys, time
     block = b"\\x01" * ({size} * 1024 * 1024)
-    time.sleep(0.3)
+    time.sleep(0.6)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
     """
 )
@@ -73,7 +73,7 @@ def test_a_single_process_is_measured_as_itself() -> None:
     own_peak = int(stdout) * 1024  # the process's own ru_maxrss (KB)
 
     assert peak.processes == 1
-    assert 0.9 * own_peak <= peak.rss_bytes <= own_peak
+    assert 0.75 * own_peak <= peak.rss_bytes <= own_peak  # not summed twice, nor missed
 
 
 def test_under_gnu_time_the_tree_excludes_time_and_keeps_its_numbers(tmp_path: Path) -> None:
