@@ -216,8 +216,11 @@ class _Crawler:
             self._seed(state.site.new, number, _CRAWL)
             for seed in state.site.seeds:
                 self._seed(seed, number, _SEED)
+        # Twice as many workers as requests allowed in flight (the Fetcher enforces that
+        # cap): while some workers parse, the others' requests keep the connections busy.
         workers = [
-            asyncio.create_task(self._worker()) for _ in range(max(1, self.settings.concurrency))
+            asyncio.create_task(self._worker())
+            for _ in range(2 * max(1, self.settings.concurrency))
         ]
         try:
             if self.deadline is None:
