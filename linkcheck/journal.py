@@ -42,7 +42,9 @@ __all__ = ["DEFAULT_TTL", "Journal", "JournalError", "Validators", "open_journal
 DEFAULT_TTL = 600.0
 """Seconds a cached 2xx answer is reused without asking the server again."""
 
-COMMIT_EVERY = 200
+COMMIT_EVERY = 500
+BATCH_SECONDS = 0.05
+"""How long a batch of answers may wait to be written (an interrupt still loses none)."""
 KEEP_SECONDS = 7 * 24 * 3600.0
 """Answers not refreshed for this long are dropped when a run finishes."""
 
@@ -280,11 +282,17 @@ class Journal(Closing):
         self._unwritten.clear()
 
     def _write_loop(self, db: sqlite3.Connection) -> None:
-        """The writer thread: batches of rows, one transaction each, until the sentinel."""
+        """The writer thread: batches of rows, one transaction each, until the sentinel.
+
+        A batch gathers for up to `BATCH_SECONDS` after its first answer (or `COMMIT_EVERY`
+        answers): a transaction per handful of answers cost a fast crawl's fetch process
+        about a tenth of its time. A flush barrier (`commit`) or the sentinel writes at once.
+        """
         batch: list[tuple[Any, ...]] = []
         stop = False
         while not stop:
-            item = self._queue.get()
+            item: _Item = self._queue.get()
+            deadline = time.monotonic() + BATCH_SECONDS
             waiters: list[threading.Event] = []
             while True:
                 if item is None:
@@ -296,9 +304,13 @@ class Journal(Closing):
                         batch.append(self._row_of(*item))
                     except (ValueError, TypeError) as exc:  # never kill the writer
                         _warn(f"journal: cannot encode the answer for {item[0]}: {exc}")
-                if stop or len(batch) >= COMMIT_EVERY or self._queue.empty():
+                left = deadline - time.monotonic()
+                if stop or waiters or len(batch) >= COMMIT_EVERY or left <= 0:
                     break
-                item = self._queue.get()
+                try:
+                    item = self._queue.get(timeout=left)
+                except queue.Empty:
+                    break
             self._write(db, batch)
             batch = []
             for waiter in waiters:
