@@ -36,26 +36,22 @@ def shape_of(url: str) -> str:
     if "?" not in url and "#" not in url and url.startswith(("http://", "https://")):
         # The crawl's usual URL (normalised, no query): string slicing, same answer.
         slash = url.find("/", url.find("//") + 2)
-        if slash < 0:
-            return url
-        path = url[slash:]
-        if all(len(segment) < 16 for segment in path.split("/")):  # no segment can be H
-            return url[:slash] + _DIGITS.sub("N", path)
+        return url if slash < 0 else url[:slash] + _path_shape(url[slash:])
     return _parsed_shape(url)
+
+
+def _path_shape(path: str) -> str:
+    return "/".join(
+        "H" if _HEXISH.match(segment) else _DIGITS.sub("N", segment) for segment in path.split("/")
+    )
 
 
 def _parsed_shape(url: str) -> str:
     """`shape_of` for any URL (query, fragment, long segments), through urlsplit."""
     parts = urlsplit(url)
-    segments = []
-    for segment in parts.path.split("/"):
-        if _HEXISH.match(segment):
-            segments.append("H")
-        else:
-            segments.append(_DIGITS.sub("N", segment))
     keys = sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)})
     query = "?" + "&".join(keys) if keys else ""
-    return f"{parts.scheme}://{parts.netloc}{'/'.join(segments)}{query}"
+    return f"{parts.scheme}://{parts.netloc}{_path_shape(parts.path)}{query}"
 
 
 @dataclass(slots=True)
