@@ -38,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from linkcheck.model import Response
 from linkcheck.urls import HostScope, unmap_url
@@ -219,8 +219,7 @@ class _Channel(asyncio.Protocol):
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # a socket's: it can write
 
     def data_received(self, data: bytes) -> None:
         buffer = self._incoming
@@ -316,18 +315,20 @@ class _Remote:
     async def _connect(self) -> None:
         loop = asyncio.get_running_loop()
         spec = _spec_frame(self.spec)
-        _, self.channel = await loop.create_connection(
+        _, channel = await loop.create_connection(
             lambda: _Channel(self._on_message, self._on_end), sock=self.sock
         )
-        assert self.channel.transport is not None
-        self.channel.transport.write(spec)
+        if channel.transport is None:
+            raise OSError("the socket to the fetch process has no transport")
+        channel.transport.write(spec)
+        self.channel = channel
 
     async def fetch(self, call: tuple[str, bool, str, bool, bool]) -> Response | None:
         """The child's answer, or None when it is gone (the caller fetches it itself)."""
         if self.connecting is not None:
             try:
                 await asyncio.shield(self.connecting)
-            except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+            except Exception as exc:  # whatever broke, this process fetches on its own
                 if self.alive:
                     self.alive = False
                     self.ended.set()

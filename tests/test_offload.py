@@ -195,3 +195,31 @@ def test_a_check_that_stops_before_fetching_leaves_no_fetch_process(
     cfg.write_text(config, encoding="utf-8")
     assert main(["check", str(cfg), "-o", str(tmp_path / "out"), "-q", *more]) == 2
     assert fetch_processes() == []
+
+
+async def test_a_child_that_cannot_be_talked_to_leaves_the_fetching_here(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whatever breaks the connection (here: the spec cannot be sent), the requests are made
+    here and the child is ended at once, not after the close timeout."""
+
+    def unsendable(_spec: FetchSpec) -> bytes:
+        raise RuntimeError("no spec today")
+
+    monkeypatch.setattr(offload, "_spec_frame", unsendable)
+    monkeypatch.setattr(offload, "CLOSE_TIMEOUT", 5.0)
+    site = Site()
+    server = await serve(site)
+    try:
+        async with FetchService(FetchSpec(SETTINGS)) as service:
+            answers = await asyncio.gather(
+                *(service.fetch(str(server.make_url(f"/en/p{i}"))) for i in range(3))
+            )
+            child = service._remote
+    finally:
+        await server.close()
+    assert [a.status for a in answers] == [200] * 3
+    err = capsys.readouterr().err
+    assert "cannot talk to the fetch process (no spec today)" in err
+    assert "did not close in time" not in err
+    assert child is not None and child.process.poll() is not None
