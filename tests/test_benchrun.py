@@ -73,7 +73,9 @@ def test_a_single_process_is_measured_as_itself() -> None:
     own_peak = int(stdout) * 1024  # the process's own ru_maxrss (KB)
 
     assert peak.processes == 1
-    assert 0.75 * own_peak <= peak.rss_bytes <= own_peak  # not summed twice, nor missed
+    # At least the block it holds; at most its own peak (not summed twice). ru_maxrss can
+    # exceed the true peak: it keeps the forking parent's RSS across exec.
+    assert 50 * MB < peak.rss_bytes <= own_peak
 
 
 def test_under_gnu_time_the_tree_excludes_time_and_keeps_its_numbers(tmp_path: Path) -> None:
