@@ -460,13 +460,14 @@ def print_summary(
 def _check(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from linkcheck.offload import start_child
+    from linkcheck.offload import fewer_gc_passes, start_child
 
     # The fetch process starts first: its imports overlap ours and the config loading.
     child = None if args.offline else start_child()
     try:
         options = replace(run_options(args, args.config), fetch_child=child)
-        outcome = run_and_summarise(args, options)
+        with fewer_gc_passes():
+            outcome = run_and_summarise(args, options)
     except OSError as exc:  # the output folder cannot be written: a usage problem
         where = exc.filename or args.output
         print(f"linkcheck: cannot write the reports to {where}: {exc.strerror}", file=sys.stderr)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copyreg
+import gc
 import io
 import itertools
 import os
@@ -34,7 +35,7 @@ import socket
 import struct
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -424,6 +425,24 @@ class Child:
             self.process.wait()
 
 
+@contextlib.contextmanager
+def fewer_gc_passes() -> Iterator[None]:
+    """Rarer cyclic garbage collection while a check runs (both processes).
+
+    A crawl keeps most of what it makes (the link index, the responses) and makes few
+    cycles, so the collector's passes over the growing heap are wasted work: about 5% of
+    a fast crawl. What exists before the run (modules, config) is frozen out of them.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 def start_child() -> Child | None:
     """Start the fetch process (None, with a warning, if it cannot be).
 
@@ -578,7 +597,8 @@ def main(argv: list[str]) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
     try:
-        asyncio.run(_serve(int(argv[0])))
+        with fewer_gc_passes():
+            asyncio.run(_serve(int(argv[0])))
     except Exception as exc:  # the parent warns and fetches on its own; one line here
         print(f"linkcheck: fetch process: {type(exc).__name__}: {exc}", file=sys.__stderr__)
         return 1
