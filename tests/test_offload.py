@@ -4,10 +4,12 @@ the child cannot start or dies, its warnings shown, and no child left behind."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import socket
+import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -382,3 +384,81 @@ async def test_a_second_interrupt_while_closing_still_closes_the_fetcher_here() 
     finally:
         await server.close()
     assert local.fetcher._session is None or local.fetcher._session.closed
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def running(pid: int) -> bool:
+    """Not ended (a zombie no one reaps counts as ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+@pytest.mark.parametrize(
+    ("signum", "code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGKILL, -signal.SIGKILL)],
+    ids=["SIGINT", "SIGTERM", "SIGKILL"],
+)
+async def test_an_interrupted_check_leaves_no_fetch_process_and_stays_resumable(
+    tmp_path: Path, signum: signal.Signals, code: int
+) -> None:
+    """The journal lives in the child: however the parent ends (even SIGKILL, when nothing
+    closes the child), the child ends on its own and `--resume` replays what it recorded."""
+    site = Site()
+    stall = asyncio.Event()
+    stall.set()
+
+    async def stalling(request: web.Request) -> web.StreamResponse:
+        if request.raw_path == "/en/p5" and stall.is_set():
+            site.hits["/en/p5"] += 1
+            await asyncio.sleep(60)
+        return await site.handler(request)
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", stalling)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(
+        "version: 1\nsettings: {retries: 0, rate: 1000, timeout: 90}\n"
+        f"sites:\n  en: {{new: '{server.make_url('/en/')}', robots: false}}\n",
+        encoding="utf-8",
+    )
+    argv = ["-m", "linkcheck", "check", str(cfg), "-o", str(tmp_path / "out"), "-q"]
+    argv += ["--state", str(tmp_path / "state.sqlite")]
+    try:
+        process = await asyncio.create_subprocess_exec(sys.executable, *argv)
+        for _ in range(600):
+            if site.hits["/en/p5"] and all(site.hits[f"/en/p{i}"] for i in (0, 1, 2, 3, 4)):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)  # the journal's batch may wait 50 ms: SIGKILL loses it
+        children = children_of(process.pid)
+        assert len(children) == 1
+        process.send_signal(signum)
+        assert await asyncio.wait_for(process.wait(), 60) == code
+        for _ in range(200):
+            if not running(children[0]):
+                break
+            await asyncio.sleep(0.05)
+        assert not running(children[0])  # no orphan fetch process
+
+        stall.clear()
+        before = Counter(site.hits)
+        resumed = await asyncio.create_subprocess_exec(sys.executable, *argv, "--resume")
+        assert await asyncio.wait_for(resumed.wait(), 60) == 1  # /gone
+    finally:
+        await server.close()
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["run"]["partial"] is False
+    asked_again = {path for path, n in site.hits.items() if n > before[path]}
+    assert asked_again <= {"/en/p5", "/gone", GREEK}
