@@ -57,6 +57,8 @@ DEFAULT_TTL = 600.0
 _HEADER = struct.Struct(">I")
 CLOSE_TIMEOUT = 60.0
 """Seconds the child may take to close (its journal waits up to 30 s for pending writes)."""
+WATCHDOG_SLACK = 60.0
+"""Seconds added to the longest a fetch may take before a silent child is given up on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +139,17 @@ class FetchService:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        remote, local = self._remote, self._local
-        if remote is not None:
-            requests, replayed = await remote.close(self.completed)
-            self.requests += requests
-            self.replayed += replayed
+        remote = self._remote
+        try:
+            if remote is not None:
+                requests, replayed = await remote.close(self.completed)
+                self.requests += requests
+                self.replayed += replayed
+        finally:  # also when a second interrupt cuts the child's close short
+            await self._close_local()
+
+    async def _close_local(self) -> None:
+        local = self._local
         if local is not None:
             await local.fetcher.close()
             self.requests += local.fetcher.requests
@@ -240,8 +248,11 @@ class _Channel(asyncio.Protocol):
                     return
                 start = first + size
         del buffer[:start]
-        for message in messages:
-            self._on_message(message)
+        try:
+            for message in messages:
+                self._on_message(message)
+        except Exception as exc:  # a frame of ours that makes no sense: as unreadable
+            self._fail(exc)
 
     def _fail(self, exc: BaseException) -> None:
         if self.transport is not None:
@@ -305,13 +316,39 @@ class _Remote:
     stats: tuple[int, int] = (0, 0)
     alive: bool = True
     closing: bool = False
+    heard: float = 0.0
+    """When the child last sent a frame (or the first of the pending calls was sent)."""
+    watchdog: asyncio.TimerHandle | None = None
 
     @classmethod
     def connect(cls, child: Child, spec: FetchSpec) -> _Remote:
         """Hand `spec` to a started child; its answers are read as they come."""
         remote = cls(child.process, child.sock, spec)
-        remote.connecting = asyncio.get_running_loop().create_task(remote._connect())
+        loop = asyncio.get_running_loop()
+        remote.connecting = loop.create_task(remote._connect())
+        remote.watchdog = loop.call_later(remote._check_every(), remote._watch)
         return remote
+
+    def _check_every(self) -> float:
+        return min(silence_limit(self.spec.settings) / 4, 30.0)
+
+    def _watch(self) -> None:
+        """Give up on a child that stays alive but answers nothing for longer than any
+        fetch can take (a stopped or deadlocked process): its calls are made here."""
+        if not self.alive or self.closing:
+            return
+        loop = asyncio.get_running_loop()
+        limit = silence_limit(self.spec.settings)
+        if self.pending and loop.time() - self.heard > limit:
+            _warn(
+                f"the fetch process answered nothing for {limit:g} s; stopped, "
+                "fetching in this process from now on"
+            )
+            with contextlib.suppress(OSError):
+                self.process.kill()
+            self._give_up()
+            return
+        self.watchdog = loop.call_later(self._check_every(), self._watch)
 
     async def _connect(self) -> None:
         loop = asyncio.get_running_loop()
@@ -338,7 +375,10 @@ class _Remote:
         if not self.alive or self.channel is None:
             return None
         number = next(self.ids)
-        future: asyncio.Future[Response | None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Response | None] = loop.create_future()
+        if not self.pending:
+            self.heard = loop.time()  # the silence that counts starts with a call
         self.pending[number] = future
         try:
             self.channel.put(("fetch", number, *call))
@@ -347,6 +387,7 @@ class _Remote:
             self.pending.pop(number, None)
 
     def _on_message(self, message: tuple[Any, ...]) -> None:
+        self.heard = asyncio.get_running_loop().time()
         kind = message[0]
         if kind == "answer":
             future = self.pending.get(message[1])
@@ -360,8 +401,6 @@ class _Remote:
     def _on_end(self, exc: BaseException | None) -> None:
         if not self.alive:
             return
-        self.alive = False
-        self.ended.set()
         if not self.closing:
             code = self.process.poll()
             why = f"exit status {code}" if code is not None else str(exc or "end of file")
@@ -369,6 +408,13 @@ class _Remote:
                 f"the fetch process stopped unexpectedly ({why}); "
                 "fetching in this process from now on"
             )
+        self._give_up()
+
+    def _give_up(self) -> None:
+        self.alive = False
+        self.ended.set()
+        if self.watchdog is not None:
+            self.watchdog.cancel()
         for future in self.pending.values():
             if not future.done():
                 future.set_result(None)  # its caller fetches it in this process
@@ -377,6 +423,8 @@ class _Remote:
         """Ask the child to close (finishing the journal's run if `completed`), wait for its
         counts and its exit; a child that does not exit in time is killed."""
         self.closing = True
+        if self.watchdog is not None:
+            self.watchdog.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             if self.connecting is not None:
                 await asyncio.shield(self.connecting)
@@ -401,6 +449,23 @@ class _Remote:
             self.channel.transport.close()
         else:
             self.sock.close()
+
+
+def silence_limit(settings: Settings) -> float:
+    """Seconds a child with calls pending may send nothing before it is given up on.
+
+    Generous on purpose: the longest one fetch may take (every hop retried to the end, each
+    attempt waiting its turn at the slowest rate a host may impose, then its whole `timeout`,
+    and the longest wait between retries; twice over for the robots.txt of each host on the
+    way), plus `WATCHDOG_SLACK`. Requests waiting for a free slot do not count: while any is
+    pending, some other one is answered within that time.
+    """
+    from linkcheck.robots import MAX_CRAWL_DELAY
+
+    turn = max(1.0 / settings.rate if settings.rate > 0 else 0.0, MAX_CRAWL_DELAY)
+    attempts = settings.retries + 1
+    one = attempts * (turn + settings.timeout) + settings.retries * settings.max_retry_wait
+    return WATCHDOG_SLACK + 2 * (settings.max_hops + 1) * one
 
 
 @dataclass(slots=True)
@@ -490,8 +555,15 @@ class _Relay:
         self._line += text
         if "\n" in self._line:
             lines, _, self._line = self._line.rpartition("\n")
-            # The journal's writer thread warns too: hand the line to the event loop.
-            self._loop.call_soon_threadsafe(self._channel.put, ("warn", lines + "\n"))
+            transport = self._channel.transport
+            try:
+                if transport is None or transport.is_closing():
+                    raise RuntimeError("the parent no longer listens")
+                # The journal's writer thread warns too: hand the line to the event loop.
+                self._loop.call_soon_threadsafe(self._channel.put, ("warn", lines + "\n"))
+            except RuntimeError:  # the loop is closed or the channel gone: say it here
+                if sys.__stderr__ is not None:
+                    print(lines, file=sys.__stderr__)
         return len(text)
 
     def flush(self) -> None:
@@ -550,7 +622,13 @@ class _Server:
         except Exception as exc:  # a bug on one URL must not end the child
             error = f"internal error while fetching it ({type(exc).__name__}: {exc})"
             response = Response(url, url, None, error=error, error_kind="internal")
-        self.channel.put(("answer", number, response))
+        try:
+            self.channel.put(("answer", number, response))
+        except Exception as exc:  # an answer that cannot be pickled: say so, never hang
+            error = f"internal error: its answer cannot be passed on ({type(exc).__name__}: {exc})"
+            self.channel.put(
+                ("answer", number, Response(url, url, None, error=error, error_kind="internal"))
+            )
 
     async def stop(self) -> None:
         for task in list(self.tasks):
@@ -558,8 +636,16 @@ class _Server:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
 
+def _report_loop_error(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """What asyncio would print as a traceback ("Exception in callback ..."), in one line."""
+    exc = context.get("exception")
+    what = f"{type(exc).__name__}: {exc}" if exc is not None else context.get("message", "")
+    print(f"linkcheck: fetch process: internal error ({what}); please report it", file=sys.stderr)
+
+
 async def _serve(fd: int) -> None:
     loop = asyncio.get_running_loop()
+    loop.set_exception_handler(_report_loop_error)
     server = _Server()
     _, channel = await loop.create_connection(
         lambda: _Channel(server.on_message, server.on_end), sock=socket.socket(fileno=fd)

@@ -4,9 +4,12 @@ the child cannot start or dies, its warnings shown, and no child left behind."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
+import socket
+import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -223,3 +226,239 @@ async def test_a_child_that_cannot_be_talked_to_leaves_the_fetching_here(
     assert "cannot talk to the fetch process (no spec today)" in err
     assert "did not close in time" not in err
     assert child is not None and child.process.poll() is not None
+
+
+# ------------------------------------------------------------- faults inside the child
+#
+# The child is another interpreter: a fault is planted in it through a `sitecustomize`
+# module on its PYTHONPATH (start_child passes the environment on), which wraps
+# `Fetcher.fetch` there before the child serves anything.
+
+PLANTED = """
+import asyncio, dataclasses
+import linkcheck.fetch
+
+_fetch = linkcheck.fetch.Fetcher.fetch
+
+async def fetch(self, url, **kw):
+    response = await _fetch(self, url, **kw)
+    if "/unpicklable" in url:  # a record that pickle refuses
+        response = dataclasses.replace(response, headers=(("X-Bad", lambda: None),))
+    if "/callback-error" in url:  # what asyncio prints as "Exception in callback"
+        asyncio.get_running_loop().call_soon(lambda: 1 / 0)
+    return response
+
+linkcheck.fetch.Fetcher.fetch = fetch
+"""
+
+
+@pytest.fixture
+def planted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "planted"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(PLANTED, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(folder))
+
+
+@pytest.mark.usefixtures("planted")
+async def test_an_answer_that_cannot_be_pickled_is_an_error_not_a_hang(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    site = Site()
+    server = await serve(site)
+    try:
+        async with FetchService(FetchSpec(SETTINGS)) as service:
+            answer = await asyncio.wait_for(service.fetch(str(server.make_url("/unpicklable"))), 30)
+            after = await asyncio.wait_for(service.fetch(str(server.make_url("/en/"))), 30)
+            child = service._remote
+            assert child is not None and child.alive  # the child goes on serving
+    finally:
+        await server.close()
+    assert answer.status is None and answer.error_kind == "internal"
+    assert "cannot be passed on" in (answer.error or "")
+    assert after.status == 200
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.usefixtures("planted")
+async def test_an_error_in_a_child_callback_is_one_line_not_a_traceback(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    site = Site()
+    server = await serve(site)
+    try:
+        async with FetchService(FetchSpec(SETTINGS)) as service:
+            answer = await service.fetch(str(server.make_url("/callback-error")))
+            await service.fetch(str(server.make_url("/en/")))  # the error's line is out by now
+    finally:
+        await server.close()
+    assert answer.status == 404
+    err = capfd.readouterr().err
+    assert "fetch process: internal error (ZeroDivisionError: division by zero)" in err
+    assert "Traceback" not in err
+
+
+def test_the_childs_stderr_after_its_loop_closed_goes_to_the_real_stderr(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The journal's writer thread may warn after the child's event loop has ended."""
+
+    async def relay() -> offload._Relay:
+        channel = offload._Channel(lambda _m: None, lambda _e: None)
+        return offload._Relay(asyncio.get_running_loop(), channel)
+
+    late = asyncio.run(relay())
+    late.write("linkcheck: warning: journal: a late word\n")
+    assert "a late word" in capfd.readouterr().err
+
+
+async def test_a_frame_this_side_cannot_use_ends_the_channel_without_a_traceback() -> None:
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    ended: asyncio.Future[BaseException | None] = loop.create_future()
+
+    def unusable(message: tuple[Any, ...]) -> None:
+        raise IndexError(f"no use for {message!r}")
+
+    here, there = socket.socketpair()
+    with there:
+        await loop.create_connection(
+            lambda: offload._Channel(unusable, lambda e: ended.done() or ended.set_result(e)),
+            sock=here,
+        )
+        there.sendall(offload._frame(("answer",)))
+        why = await asyncio.wait_for(ended, 10)
+    assert isinstance(why, IndexError)
+    assert errors == []  # asyncio printed no "Fatal error: protocol.data_received()"
+
+
+async def test_a_child_that_stops_answering_is_given_up_on_after_a_bound_from_settings(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stopped (or deadlocked) child would hold every call forever. The bound allows for
+    the slowest legitimate fetch the settings permit; here 2 × (0.6 s + 0) + 0.5 s."""
+    monkeypatch.setattr(offload, "WATCHDOG_SLACK", 0.5)
+    monkeypatch.setattr("linkcheck.robots.MAX_CRAWL_DELAY", 0.0)
+    settings = Settings(retries=0, timeout=0.6, max_hops=0, rate=1000.0)
+    assert offload.silence_limit(settings) == pytest.approx(0.5 + 2 * (0.001 + 0.6))
+    site = Site()
+    server = await serve(site)
+    try:
+        async with FetchService(FetchSpec(settings)) as service:
+            first = await service.fetch(str(server.make_url("/en/p0")))
+            child = service._remote
+            assert child is not None and child.alive
+            os.kill(child.process.pid, signal.SIGSTOP)
+            later = await asyncio.wait_for(service.fetch(str(server.make_url("/en/p1"))), 30)
+            assert not child.alive
+    finally:
+        await server.close()
+    assert (first.status, later.status) == (200, 200)
+    assert child.process.poll() is not None  # killed, not left stopped
+    err = capsys.readouterr().err
+    assert "the fetch process answered nothing for" in err
+    assert "did not close in time" not in err
+
+
+async def test_a_second_interrupt_while_closing_still_closes_the_fetcher_here() -> None:
+    """After a fallback, a cancel during the child's close must not leak this side's session."""
+    site = Site()
+    server = await serve(site)
+    try:
+        service = FetchService(FetchSpec(SETTINGS))
+        await service.__aenter__()
+        await service.fetch(str(server.make_url("/en/p0")))
+        child = service._remote
+        assert child is not None
+        os.kill(child.process.pid, signal.SIGKILL)
+        await asyncio.to_thread(child.process.wait)
+        await service.fetch(str(server.make_url("/en/p1")))  # made here
+        local = service._local
+        assert local is not None
+        closing = asyncio.create_task(service.__aexit__(None, None, None))
+        await asyncio.sleep(0)
+        closing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await closing
+    finally:
+        await server.close()
+    assert local.fetcher._session is None or local.fetcher._session.closed
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def running(pid: int) -> bool:
+    """Not ended (a zombie no one reaps counts as ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+@pytest.mark.parametrize(
+    ("signum", "code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGKILL, -signal.SIGKILL)],
+    ids=["SIGINT", "SIGTERM", "SIGKILL"],
+)
+async def test_an_interrupted_check_leaves_no_fetch_process_and_stays_resumable(
+    tmp_path: Path, signum: signal.Signals, code: int
+) -> None:
+    """The journal lives in the child: however the parent ends (even SIGKILL, when nothing
+    closes the child), the child ends on its own and `--resume` replays what it recorded."""
+    site = Site()
+    stall = asyncio.Event()
+    stall.set()
+
+    async def stalling(request: web.Request) -> web.StreamResponse:
+        if request.raw_path == "/en/p5" and stall.is_set():
+            site.hits["/en/p5"] += 1
+            await asyncio.sleep(60)
+        return await site.handler(request)
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", stalling)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(
+        "version: 1\nsettings: {retries: 0, rate: 1000, timeout: 90}\n"
+        f"sites:\n  en: {{new: '{server.make_url('/en/')}', robots: false}}\n",
+        encoding="utf-8",
+    )
+    argv = ["-m", "linkcheck", "check", str(cfg), "-o", str(tmp_path / "out"), "-q"]
+    argv += ["--state", str(tmp_path / "state.sqlite")]
+    try:
+        process = await asyncio.create_subprocess_exec(sys.executable, *argv)
+        for _ in range(600):
+            if site.hits["/en/p5"] and all(site.hits[f"/en/p{i}"] for i in (0, 1, 2, 3, 4)):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)  # the journal's batch may wait 50 ms: SIGKILL loses it
+        children = children_of(process.pid)
+        assert len(children) == 1
+        process.send_signal(signum)
+        assert await asyncio.wait_for(process.wait(), 60) == code
+        for _ in range(200):
+            if not running(children[0]):
+                break
+            await asyncio.sleep(0.05)
+        assert not running(children[0])  # no orphan fetch process
+
+        stall.clear()
+        before = Counter(site.hits)
+        resumed = await asyncio.create_subprocess_exec(sys.executable, *argv, "--resume")
+        assert await asyncio.wait_for(resumed.wait(), 60) == 1  # /gone
+    finally:
+        await server.close()
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["run"]["partial"] is False
+    asked_again = {path for path, n in site.hits.items() if n > before[path]}
+    assert asked_again <= {"/en/p5", "/gone", GREEK}
