@@ -370,6 +370,12 @@ class Journal(Closing):
         except sqlite3.Error as exc:
             _warn(f"journal: cannot mark the run finished: {exc}")
 
+    def end(self, completed: bool) -> None:
+        """Close at the end of a run: finished if it `completed`, else left resumable."""
+        if completed:
+            self.finish()
+        self.close()
+
     def close(self) -> None:
         """Write what is pending and close (an unfinished run stays resumable)."""
         if self._writer.is_alive():

@@ -155,9 +155,7 @@ class FetchService:
             self.requests += local.fetcher.requests
             if local.journal is not None:
                 self.replayed += local.journal.replayed
-                if self.completed:
-                    local.journal.finish()
-                local.journal.close()
+                local.journal.end(self.completed)
 
     @property
     def settings(self) -> Settings:
@@ -668,9 +666,7 @@ async def _serve(fd: int) -> None:
         replayed = 0
         if journal is not None:
             replayed = journal.replayed
-            if completed:
-                journal.finish()
-            journal.close()
+            journal.end(completed)
         channel.put(("stats", fetcher.requests, replayed))
         channel.flush()
         if channel.transport is not None:
