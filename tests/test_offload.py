@@ -147,7 +147,17 @@ def essence(out: Path) -> tuple[Any, ...]:
     return tuple(findings), tuple(sorted(summary.items()))
 
 
-async def test_a_run_reports_the_same_with_and_without_the_child(tmp_path: Path) -> None:
+async def test_a_run_reports_the_same_with_and_without_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started: list[offload.Child | None] = []
+
+    def recorded() -> offload.Child | None:
+        started.append(start_child())
+        return started[-1]
+
+    start_child = offload.start_child
+    monkeypatch.setattr(offload, "start_child", recorded)
     site = Site()
     server = await serve(site)
     cfg = tmp_path / "cfg.yaml"
@@ -163,6 +173,9 @@ async def test_a_run_reports_the_same_with_and_without_the_child(tmp_path: Path)
             await run_check(options)
     finally:
         await server.close()
+    # One child, started for the separate run, answered everything (no fallback warning).
+    assert len(started) == 1 and started[0] is not None and started[0].claimed
+    assert "fetch process" not in capsys.readouterr().err
     findings, summary = essence(tmp_path / "out-True")
     assert (findings, summary) == essence(tmp_path / "out-False")
     assert dict(summary)["pages"] == 7  # /en/ and p0-p5 (the Greek page is checked, not crawled)
