@@ -11,6 +11,7 @@ import signal
 import socket
 import sys
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,15 @@ class Site:
         return web.Response(text=body, content_type="text/html", headers={"ETag": '"e"'})
 
 
+@pytest.fixture
+async def served() -> AsyncIterator[tuple[Site, TestServer]]:
+    """The Site, served on 127.0.0.1 for the test (closed after it)."""
+    site = Site()
+    server = await serve(site)
+    yield site, server
+    await server.close()
+
+
 async def serve(site: Site) -> TestServer:
     app = web.Application()
     app.router.add_get("/{tail:.*}", site.handler)
@@ -82,22 +92,19 @@ async def test_the_child_answers_exactly_what_a_fetcher_here_answers() -> None:
 
 
 async def test_a_child_that_dies_midway_loses_no_request(
+    served: tuple[Site, TestServer],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    site = Site()
-    server = await serve(site)
-    try:
-        async with FetchService(FetchSpec(SETTINGS)) as service:
-            first = await service.fetch(str(server.make_url("/en/p0")))
-            child = service._remote
-            assert child is not None
-            os.kill(child.process.pid, signal.SIGKILL)
-            await asyncio.to_thread(child.process.wait)
-            later = await asyncio.gather(
-                *(service.fetch(str(server.make_url(f"/en/p{i}"))) for i in range(1, 6))
-            )
-    finally:
-        await server.close()
+    site, server = served
+    async with FetchService(FetchSpec(SETTINGS)) as service:
+        first = await service.fetch(str(server.make_url("/en/p0")))
+        child = service._remote
+        assert child is not None
+        os.kill(child.process.pid, signal.SIGKILL)
+        await asyncio.to_thread(child.process.wait)
+        later = await asyncio.gather(
+            *(service.fetch(str(server.make_url(f"/en/p{i}"))) for i in range(1, 6))
+        )
     assert first.status == 200
     assert [r.status for r in later] == [200] * 5
     assert all(site.hits[f"/en/p{i}"] == 1 for i in range(6))
@@ -105,35 +112,29 @@ async def test_a_child_that_dies_midway_loses_no_request(
 
 
 async def test_a_child_that_cannot_start_leaves_the_fetching_here(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    served: tuple[Site, TestServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(offload.sys, "executable", "/nonexistent/python")
-    site = Site()
-    server = await serve(site)
-    try:
-        async with FetchService(FetchSpec(SETTINGS)) as service:
-            answer = await service.fetch(str(server.make_url("/en/")))
-    finally:
-        await server.close()
+    _, server = served
+    async with FetchService(FetchSpec(SETTINGS)) as service:
+        answer = await service.fetch(str(server.make_url("/en/")))
     assert answer.status == 200
     assert service.requests == 1
     assert "cannot start the fetch process" in capsys.readouterr().err
 
 
 async def test_the_childs_warnings_reach_this_process_stderr(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    served: tuple[Site, TestServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The journal lives in the child; a state file it cannot use is still reported here."""
     unusable = tmp_path / "state.sqlite"
     unusable.mkdir()
     spec = FetchSpec(SETTINGS, journal=JournalSpec(unusable, "cfg"))
-    site = Site()
-    server = await serve(site)
-    try:
-        async with FetchService(spec) as service:
-            answer = await service.fetch(str(server.make_url("/en/")))
-    finally:
-        await server.close()
+    _, server = served
+    async with FetchService(spec) as service:
+        answer = await service.fetch(str(server.make_url("/en/")))
     assert answer.status == 200
     assert "running without journal" in capsys.readouterr().err
 
@@ -214,7 +215,9 @@ def test_a_check_that_stops_before_fetching_leaves_no_fetch_process(
 
 
 async def test_a_child_that_cannot_be_talked_to_leaves_the_fetching_here(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    served: tuple[Site, TestServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Whatever breaks the connection (here: the spec cannot be sent), the requests are made
     here and the child is ended at once, not after the close timeout."""
@@ -224,16 +227,12 @@ async def test_a_child_that_cannot_be_talked_to_leaves_the_fetching_here(
 
     monkeypatch.setattr(offload, "_spec_frame", unsendable)
     monkeypatch.setattr(offload, "CLOSE_TIMEOUT", 5.0)
-    site = Site()
-    server = await serve(site)
-    try:
-        async with FetchService(FetchSpec(SETTINGS)) as service:
-            answers = await asyncio.gather(
-                *(service.fetch(str(server.make_url(f"/en/p{i}"))) for i in range(3))
-            )
-            child = service._remote
-    finally:
-        await server.close()
+    _, server = served
+    async with FetchService(FetchSpec(SETTINGS)) as service:
+        answers = await asyncio.gather(
+            *(service.fetch(str(server.make_url(f"/en/p{i}"))) for i in range(3))
+        )
+        child = service._remote
     assert [a.status for a in answers] == [200] * 3
     err = capsys.readouterr().err
     assert "cannot talk to the fetch process (no spec today)" in err
@@ -275,18 +274,15 @@ def planted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("planted")
 async def test_an_answer_that_cannot_be_pickled_is_an_error_not_a_hang(
+    served: tuple[Site, TestServer],
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    site = Site()
-    server = await serve(site)
-    try:
-        async with FetchService(FetchSpec(SETTINGS)) as service:
-            answer = await asyncio.wait_for(service.fetch(str(server.make_url("/unpicklable"))), 30)
-            after = await asyncio.wait_for(service.fetch(str(server.make_url("/en/"))), 30)
-            child = service._remote
-            assert child is not None and child.alive  # the child goes on serving
-    finally:
-        await server.close()
+    _, server = served
+    async with FetchService(FetchSpec(SETTINGS)) as service:
+        answer = await asyncio.wait_for(service.fetch(str(server.make_url("/unpicklable"))), 30)
+        after = await asyncio.wait_for(service.fetch(str(server.make_url("/en/"))), 30)
+        child = service._remote
+        assert child is not None and child.alive  # the child goes on serving
     assert answer.status is None and answer.error_kind == "internal"
     assert "cannot be passed on" in (answer.error or "")
     assert after.status == 200
@@ -295,16 +291,13 @@ async def test_an_answer_that_cannot_be_pickled_is_an_error_not_a_hang(
 
 @pytest.mark.usefixtures("planted")
 async def test_an_error_in_a_child_callback_is_one_line_not_a_traceback(
+    served: tuple[Site, TestServer],
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    site = Site()
-    server = await serve(site)
-    try:
-        async with FetchService(FetchSpec(SETTINGS)) as service:
-            answer = await service.fetch(str(server.make_url("/callback-error")))
-            await service.fetch(str(server.make_url("/en/")))  # the error's line is out by now
-    finally:
-        await server.close()
+    _, server = served
+    async with FetchService(FetchSpec(SETTINGS)) as service:
+        answer = await service.fetch(str(server.make_url("/callback-error")))
+        await service.fetch(str(server.make_url("/en/")))  # the error's line is out by now
     assert answer.status == 404
     err = capfd.readouterr().err
     assert "fetch process: internal error (ZeroDivisionError: division by zero)" in err
@@ -347,7 +340,9 @@ async def test_a_frame_this_side_cannot_use_ends_the_channel_without_a_traceback
 
 
 async def test_a_child_that_stops_answering_is_given_up_on_after_a_bound_from_settings(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    served: tuple[Site, TestServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A stopped (or deadlocked) child would hold every call forever. The bound allows for
     the slowest legitimate fetch the settings permit; here 2 × (0.6 s + 0) + 0.5 s."""
@@ -355,18 +350,14 @@ async def test_a_child_that_stops_answering_is_given_up_on_after_a_bound_from_se
     monkeypatch.setattr("linkcheck.robots.MAX_CRAWL_DELAY", 0.0)
     settings = Settings(retries=0, timeout=0.6, max_hops=0, rate=1000.0)
     assert offload.silence_limit(settings) == pytest.approx(0.5 + 2 * (0.001 + 0.6))
-    site = Site()
-    server = await serve(site)
-    try:
-        async with FetchService(FetchSpec(settings)) as service:
-            first = await service.fetch(str(server.make_url("/en/p0")))
-            child = service._remote
-            assert child is not None and child.alive
-            os.kill(child.process.pid, signal.SIGSTOP)
-            later = await asyncio.wait_for(service.fetch(str(server.make_url("/en/p1"))), 30)
-            assert not child.alive
-    finally:
-        await server.close()
+    _, server = served
+    async with FetchService(FetchSpec(settings)) as service:
+        first = await service.fetch(str(server.make_url("/en/p0")))
+        child = service._remote
+        assert child is not None and child.alive
+        os.kill(child.process.pid, signal.SIGSTOP)
+        later = await asyncio.wait_for(service.fetch(str(server.make_url("/en/p1"))), 30)
+        assert not child.alive
     assert (first.status, later.status) == (200, 200)
     assert child.process.poll() is not None  # killed, not left stopped
     err = capsys.readouterr().err
@@ -374,28 +365,26 @@ async def test_a_child_that_stops_answering_is_given_up_on_after_a_bound_from_se
     assert "did not close in time" not in err
 
 
-async def test_a_second_interrupt_while_closing_still_closes_the_fetcher_here() -> None:
+async def test_a_second_interrupt_while_closing_still_closes_the_fetcher_here(
+    served: tuple[Site, TestServer],
+) -> None:
     """After a fallback, a cancel during the child's close must not leak this side's session."""
-    site = Site()
-    server = await serve(site)
-    try:
-        service = FetchService(FetchSpec(SETTINGS))
-        await service.__aenter__()
-        await service.fetch(str(server.make_url("/en/p0")))
-        child = service._remote
-        assert child is not None
-        os.kill(child.process.pid, signal.SIGKILL)
-        await asyncio.to_thread(child.process.wait)
-        await service.fetch(str(server.make_url("/en/p1")))  # made here
-        local = service._local
-        assert local is not None
-        closing = asyncio.create_task(service.__aexit__(None, None, None))
-        await asyncio.sleep(0)
-        closing.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await closing
-    finally:
-        await server.close()
+    _, server = served
+    service = FetchService(FetchSpec(SETTINGS))
+    await service.__aenter__()
+    await service.fetch(str(server.make_url("/en/p0")))
+    child = service._remote
+    assert child is not None
+    os.kill(child.process.pid, signal.SIGKILL)
+    await asyncio.to_thread(child.process.wait)
+    await service.fetch(str(server.make_url("/en/p1")))  # made here
+    local = service._local
+    assert local is not None
+    closing = asyncio.create_task(service.__aexit__(None, None, None))
+    await asyncio.sleep(0)
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
     assert local.fetcher._session is None or local.fetcher._session.closed
 
 
