@@ -82,7 +82,8 @@ class RunOptions:
     fetch_process: bool = True
     """Fetch in a second process (offload.py), so that parsing and fetching use two cores."""
     fetch_child: Child | None = None
-    """That process, started early by the caller (`offload.start_child`); ended if unused."""
+    """That process, started early by the caller (`offload.start_child`), who ends it
+    (`Child.abandon`) if the run stops before the fetcher takes it over."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +116,6 @@ def check(options: RunOptions) -> RunOutcome:
 
 async def run_check(options: RunOptions) -> RunOutcome:
     """The async body of `check`, with SIGINT/SIGTERM turned into a partial report."""
-    try:
-        return await _checked(options)
-    finally:
-        if options.fetch_child is not None:
-            options.fetch_child.abandon()  # nothing to do once the fetcher took it over
-
-
-async def _checked(options: RunOptions) -> RunOutcome:
     started = _now()
     config = _prepared_config(options)
     collected = _Collected(config)
