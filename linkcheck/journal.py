@@ -14,9 +14,10 @@ Two uses of one table:
   (the journal is still written, so the run can be resumed).
 
 The tables live in the history file of `store.py` (`linkcheck.sqlite`), prefixed `journal_`,
-next to and independent of the history tables. The crawl's event loop only queues each
-answer; a writer thread encodes and writes them in batches (one transaction each, as soon
-as it is free), and `close()` waits for the rest: an interrupt loses nothing recorded.
+next to and independent of the history tables. The crawl's event loop packs each answer
+(`model.pack_response`, the same bytes the fetch process sends to the parent) into a ready
+row; a writer thread writes the rows in batches (one transaction each), and `close()` waits
+for the rest: an interrupt loses nothing recorded.
 A journal that cannot be opened or written is a warning, never a failed run
 (`open_journal` returns None).
 """
@@ -24,7 +25,6 @@ A journal that cannot be opened or written is a warning, never a failed run
 from __future__ import annotations
 
 import json
-import queue
 import sqlite3
 import threading
 import time
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .model import Hop, Response
+from .model import PACKED_TAG, Hop, Response, pack_response, unpack_response
 from .store import Closing, connect
 from .store import stderr_warning as _warn
 
@@ -43,6 +43,7 @@ DEFAULT_TTL = 600.0
 """Seconds a cached 2xx answer is reused without asking the server again."""
 
 COMMIT_EVERY = 500
+"""Rows that make the writer write at once, without waiting out `BATCH_SECONDS`."""
 BATCH_SECONDS = 0.05
 """How long a batch of answers may wait to be written (an interrupt still loses none)."""
 KEEP_SECONDS = 7 * 24 * 3600.0
@@ -71,8 +72,8 @@ CREATE TABLE IF NOT EXISTS journal_entries (
 """
 
 
-_Item = tuple[str, float, Response] | threading.Event | None
-"""What the writer thread receives: an answer to write, a flush barrier, or stop."""
+_Row = tuple[str, str, int, float, int, str | None, str | None, bytes]
+"""config, key, run_id, fetched, ok, etag, last_modified, data: one journal_entries row."""
 
 
 class JournalError(Exception):
@@ -103,34 +104,21 @@ def request_key(url: str, *, method: str, follow: bool, read_body: bool) -> str:
 
 
 def encode_response(response: Response) -> bytes:
-    """A Response as one line of JSON (everything but the text), then the text as UTF-8.
+    """A Response as a journal row's data: `model.pack_response` (see there).
 
-    Not compressed: JSON-escaping and deflating every page on the writer thread took about
-    a sixth of a loopback crawl's wall time (the thread holds the GIL while it encodes), and
-    SQLite writes raw bytes with the GIL released. A page costs its own size on disk.
+    Not compressed: deflating every page took about a sixth of a loopback crawl's wall time,
+    and SQLite writes raw bytes with the GIL released. A page costs its own size on disk.
     """
-    data: dict[str, Any] = {
-        "url": response.url,
-        "final_url": response.final_url,
-        "status": response.status,
-        "hops": [[h.url, h.status, h.location] for h in response.hops],
-        "content_type": response.content_type,
-        "has_text": response.text is not None,
-        "error": response.error,
-        "error_kind": response.error_kind,
-        "elapsed": response.elapsed,
-        "size": response.size,
-        "charset": response.charset,
-        "truncated": response.truncated,
-        "headers": [list(pair) for pair in response.headers],
-        "unusable": response.unusable,
-    }
-    head = json.dumps(data).encode("ascii")  # ASCII-escaped: holds no raw newline
-    return head + b"\n" + (response.text or "").encode("utf-8", "surrogatepass")
+    return pack_response(response)
 
 
 def decode_response(blob: bytes) -> Response:
-    """The Response `encode_response` wrote (or a journal's older zlib-compressed JSON)."""
+    """The Response `encode_response` wrote, or an older journal's JSON (raw or zlib).
+
+    Raises ValueError (or another error of the format's decoder) for a row it cannot read.
+    """
+    if blob[:1] == PACKED_TAG:
+        return unpack_response(blob)
     if blob[:1] != b"{":
         data = json.loads(zlib.decompress(blob).decode("utf-8", "surrogatepass"))
     else:
@@ -142,6 +130,23 @@ def decode_response(blob: bytes) -> Response:
     fields["hops"] = tuple(Hop(u, int(s), loc) for u, s, loc in data.get("hops", ()))
     fields["headers"] = tuple((k, v) for k, v in data.get("headers", ()))
     return Response(**fields)
+
+
+_UNREADABLE = (ValueError, TypeError, KeyError, EOFError, zlib.error)
+"""What decoding a damaged (or foreign) row may raise: that row is a cache miss."""
+
+
+def _validators_of(headers: tuple[tuple[str, str], ...]) -> tuple[str | None, str | None]:
+    """`ETag` and `Last-Modified` (the first of each, as `Response.header`), in one pass."""
+    etag = modified = None
+    for name, value in headers:
+        lname = name.lower()
+        if lname == "etag":
+            if etag is None:
+                etag = value
+        elif lname == "last-modified" and modified is None:
+            modified = value
+    return etag, modified
 
 
 class Journal(Closing):
@@ -185,7 +190,17 @@ class Journal(Closing):
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"cannot use {path} as journal: {exc}") from exc
         self._unwritten: set[str] = set()
-        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._packed: tuple[Response, bytes] | None = None
+        """The last answer recorded or replayed, packed (see `packed`)."""
+        # Shared with the writer thread, under `_lock`: rows to write, flush barriers, stop.
+        self._lock = threading.Lock()
+        self._rows: list[_Row] = []
+        self._waiters: list[threading.Event] = []
+        self._stopping = False
+        self._pending = threading.Event()
+        """Set when there is something to write (the batch then gathers `BATCH_SECONDS`)."""
+        self._urgent = threading.Event()
+        """Set when the batch must be written at once (full, a flush barrier, stop)."""
         self._writer = threading.Thread(
             target=self._write_loop, args=(writer,), name="linkcheck-journal", daemon=True
         )
@@ -237,8 +252,29 @@ class Journal(Closing):
         fresh = ok and self.ttl > 0 and self._clock() - fetched < self.ttl
         if run_id != self.run_id and not fresh:
             return None
+        response = self._decoded(data)
+        if response is None:
+            return None
         self.replayed += 1
-        return decode_response(data)
+        if data[:1] == PACKED_TAG:
+            self._packed = (response, data)
+        return response
+
+    @staticmethod
+    def _decoded(data: bytes) -> Response | None:
+        """The stored answer; None (a miss, to be fetched again) for a row it cannot read."""
+        try:
+            return decode_response(data)
+        except _UNREADABLE:
+            return None
+
+    def packed(self, response: Response) -> bytes:
+        """`pack_response(response)`, without packing again the answer just recorded or
+        replayed (the fetch process sends the parent the bytes it journals)."""
+        last = self._packed
+        if last is not None and last[0] is response:
+            return last[1]
+        return pack_response(response)
 
     def validators(
         self, url: str, *, method: str, follow: bool, read_body: bool
@@ -252,8 +288,8 @@ class Journal(Closing):
         _run, _fetched, ok, etag, modified, data = row
         if not ok or not (etag or modified):
             return None
-        response = decode_response(data)
-        if response.hops:
+        response = self._decoded(data)
+        if response is None or response.hops:
             return None
         return Validators(response, etag, modified)
 
@@ -264,11 +300,26 @@ class Journal(Closing):
     ) -> None:
         """Stream one answer into the journal.
 
-        The event loop only queues it: encoding (JSON, zlib) and SQLite writes happen on the
-        journal's writer thread, in batches of up to `COMMIT_EVERY`, each one transaction.
+        The caller packs it into a ready row (`packed` hands the bytes on); the writer thread
+        only runs SQLite, in batches, one transaction each (see `_write_loop`).
         """
         key = request_key(url, method=method, follow=follow, read_body=read_body)
-        self._queue.put((key, self._clock(), response))
+        try:
+            data = pack_response(response)
+        except ValueError as exc:  # a field marshal refuses: no row, the run goes on
+            _warn(f"journal: cannot encode the answer for {key}: {exc}")
+            return
+        self._packed = (response, data)
+        etag, modified = _validators_of(response.headers)
+        ok = int(response.ok and not response.truncated)
+        row = (self.config, key, self.run_id, self._clock(), ok, etag, modified, data)
+        with self._lock:
+            rows = self._rows
+            rows.append(row)
+            if len(rows) == 1:
+                self._pending.set()
+            elif len(rows) >= COMMIT_EVERY:
+                self._urgent.set()
         self._known.add(key)
         self._unwritten.add(key)
 
@@ -277,60 +328,39 @@ class Journal(Closing):
         if not self._writer.is_alive():
             return
         done = threading.Event()
-        self._queue.put(done)
+        with self._lock:
+            self._waiters.append(done)
+            self._pending.set()
+            self._urgent.set()
         done.wait(timeout=30)
         self._unwritten.clear()
 
     def _write_loop(self, db: sqlite3.Connection) -> None:
-        """The writer thread: batches of rows, one transaction each, until the sentinel.
+        """The writer thread: batches of ready rows, one transaction each, until stopped.
 
-        A batch gathers for up to `BATCH_SECONDS` after its first answer (or `COMMIT_EVERY`
-        answers): a transaction per handful of answers cost a fast crawl's fetch process
-        about a tenth of its time. A flush barrier (`commit`) or the sentinel writes at once.
+        A batch gathers for up to `BATCH_SECONDS` after its first row (or until
+        `COMMIT_EVERY` rows): a transaction per handful of answers cost a fast crawl's fetch
+        process about a tenth of its time, and waking this thread per answer costs the event
+        loop a GIL handoff each. A flush barrier (`commit`) or the stop writes at once.
         """
-        batch: list[tuple[Any, ...]] = []
-        stop = False
-        while not stop:
-            item: _Item = self._queue.get()
-            deadline = time.monotonic() + BATCH_SECONDS
-            waiters: list[threading.Event] = []
-            while True:
-                if item is None:
-                    stop = True
-                elif isinstance(item, threading.Event):
-                    waiters.append(item)
-                else:
-                    try:
-                        batch.append(self._row_of(*item))
-                    except (ValueError, TypeError) as exc:  # never kill the writer
-                        _warn(f"journal: cannot encode the answer for {item[0]}: {exc}")
-                left = deadline - time.monotonic()
-                if stop or waiters or len(batch) >= COMMIT_EVERY or left <= 0:
-                    break
-                try:
-                    item = self._queue.get(timeout=left)
-                except queue.Empty:
-                    break
-            self._write(db, batch)
-            batch = []
+        while True:
+            self._pending.wait()
+            self._urgent.wait(BATCH_SECONDS)
+            with self._lock:
+                self._pending.clear()
+                self._urgent.clear()
+                rows, self._rows = self._rows, []
+                waiters, self._waiters = self._waiters, []
+                stop = self._stopping
+            self._write(db, rows)
             for waiter in waiters:
                 waiter.set()
+            if stop:
+                break
         db.close()
 
-    def _row_of(self, key: str, fetched: float, response: Response) -> tuple[Any, ...]:
-        return (
-            self.config,
-            key,
-            self.run_id,
-            fetched,
-            int(response.ok and not response.truncated),
-            response.header("ETag"),
-            response.header("Last-Modified"),
-            encode_response(response),
-        )
-
     @staticmethod
-    def _write(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    def _write(db: sqlite3.Connection, rows: list[_Row]) -> None:
         if not rows:
             return
         try:
@@ -379,7 +409,10 @@ class Journal(Closing):
     def close(self) -> None:
         """Write what is pending and close (an unfinished run stays resumable)."""
         if self._writer.is_alive():
-            self._queue.put(None)
+            with self._lock:
+                self._stopping = True
+                self._pending.set()
+                self._urgent.set()
             self._writer.join(timeout=30)
         self._db.close()
 

@@ -6,6 +6,7 @@ extractor produces `Page`s, the analysis modules turn them into findings.
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import dataclass, field
 
 
@@ -75,6 +76,83 @@ class Response:
             if key.lower() == lname:
                 return value
         return None
+
+
+PACKED_TAG = b"\x01"
+"""First byte of a packed Response (journal rows written before start with `{` or `x`)."""
+_MARSHAL_VERSION = 4
+PACKED_FIELDS = (
+    "url",
+    "final_url",
+    "status",
+    "hops",
+    "content_type",
+    "text",
+    "error",
+    "error_kind",
+    "elapsed",
+    "size",
+    "charset",
+    "truncated",
+    "headers",
+    "unusable",
+    "body",
+)
+"""The order of the fields in a packed Response (Response's own: it is built positionally).
+Changing Response's fields means a new PACKED_TAG: rows of the old one then read as misses."""
+
+
+def pack_response(response: Response) -> bytes:
+    """`response` as bytes, made once in the fetch process and used twice: as its answer to
+    the parent and as the journal's row.
+
+    `PACKED_TAG`, then `marshal` (format version pinned) of a tuple of plain values: hops as
+    (url, status, location), header names as plain `str` (aiohttp's are `istr`, which marshal
+    refuses). About twice as fast as pickle both ways, and unlike pickle, loading it cannot
+    run code (marshal builds only str, bytes, numbers, None, bools and tuples). Raises
+    ValueError when a field holds anything else.
+    """
+    hops = response.hops
+    return PACKED_TAG + marshal.dumps(
+        (
+            response.url,
+            response.final_url,
+            response.status,
+            tuple([(hop.url, hop.status, hop.location) for hop in hops]) if hops else (),
+            response.content_type,
+            response.text,
+            response.error,
+            response.error_kind,
+            response.elapsed,
+            response.size,
+            response.charset,
+            response.truncated,
+            tuple([(str(name), value) for name, value in response.headers]),
+            response.unusable,
+            response.body,
+        ),
+        _MARSHAL_VERSION,
+    )
+
+
+def unpack_response(data: bytes | memoryview) -> Response:
+    """The Response `pack_response` made; ValueError for anything else (another format,
+    another Python's marshal, a damaged row): callers treat that as no answer at all."""
+    if data[:1] != PACKED_TAG:
+        raise ValueError("not a packed response")
+    try:
+        fields = marshal.loads(data[1:])
+    except (EOFError, TypeError) as exc:
+        raise ValueError(f"damaged packed response ({exc})") from exc
+    if type(fields) is not tuple or len(fields) != len(PACKED_FIELDS):
+        raise ValueError("damaged packed response (wrong shape)")
+    hops = fields[3]
+    try:
+        if hops:
+            fields = (*fields[:3], tuple([Hop(*hop) for hop in hops]), *fields[4:])
+        return Response(*fields)
+    except TypeError as exc:
+        raise ValueError(f"damaged packed response ({exc})") from exc
 
 
 @dataclass(frozen=True, slots=True)

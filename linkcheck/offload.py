@@ -14,10 +14,14 @@ answered, and every later one, are made by a `Fetcher` in this process (without 
 with a warning. The child ignores SIGINT/SIGTERM (the parent turns them into a partial
 report and then closes it) and ends on its own when the parent goes away (end of file).
 
-Frames both ways are a 4-byte big-endian length and a pickle (both ends are this package).
-Parent → child: `("spec", FetchSpec)` once, `("fetch", id, url, follow, method, read_body,
-raw)`, `("close", completed)`. Child → parent: `("answer", id, Response)`, `("warn", line)`
-(its stderr, so warnings reach the parent's), `("stats", requests, replayed)` last.
+Frames both ways are a 4-byte big-endian length, then a tag byte saying what follows (both
+ends are this package, run by the same interpreter). Parent → child: `("spec", FetchSpec)`
+once (a pickle: its tag is pickle's own first byte), then marshalled tuples
+`("fetch", id, url, follow, method, read_body, raw)` and `("close", completed)`. Child →
+parent: answers (tag `A`, the call's id, the Response as `model.pack_response` packed it: the
+bytes its journal row holds), marshalled `("warn", line)` (its stderr, so warnings reach the
+parent's) and `("stats", requests, replayed)`. Marshal, not pickle, for everything after the
+spec: faster both ways, and what the child sends cannot run code in the parent.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import copyreg
 import gc
 import io
 import itertools
+import marshal
 import os
 import pickle
 import signal
@@ -41,7 +46,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
-from linkcheck.model import Response
+from linkcheck.model import Response, pack_response, unpack_response
 from linkcheck.urls import HostScope, unmap_url
 
 if TYPE_CHECKING:  # imported where used: `start_child` runs before the heavy imports
@@ -55,6 +60,13 @@ DEFAULT_TTL = 600.0
 """journal.DEFAULT_TTL (not imported: this module loads before the heavy ones)."""
 
 _HEADER = struct.Struct(">I")
+_ANSWER_HEAD = struct.Struct(">IcQ")
+"""An answer frame's start: length, `_ANSWER`, the call's id; the packed Response follows."""
+_ANSWER = b"A"
+_ID = struct.Struct(">Q")
+_MARSHAL = b"M"
+_PICKLE = 0x80  # pickle's PROTO opcode: the first byte of every pickle of protocol 2+
+_MARSHAL_VERSION = 4
 CLOSE_TIMEOUT = 60.0
 """Seconds the child may take to close (its journal waits up to 30 s for pending writes)."""
 WATCHDOG_SLACK = 60.0
@@ -207,10 +219,10 @@ class _Local:
 class _Channel(asyncio.Protocol):
     """Frames over the socket pair, both ways.
 
-    Incoming frames are unpickled as they complete and handed to `on_message`, the end of
-    the connection (or an unreadable frame) to `on_end`. Outgoing messages are queued during
-    one turn of the event loop and sent together: one system call for the tens of requests
-    (or answers) a turn produces, not one each.
+    Incoming frames are decoded as they complete (answers to `("answer", id, Response)`)
+    and handed to `on_message`, the end of the connection (or an unreadable frame) to
+    `on_end`. Outgoing messages are queued during one turn of the event loop and sent
+    together: one system call for the tens of requests (or answers) a turn produces.
     """
 
     def __init__(
@@ -240,7 +252,7 @@ class _Channel(asyncio.Protocol):
                     break
                 first = start + _HEADER.size
                 try:
-                    messages.append(pickle.loads(view[first : first + size]))
+                    messages.append(_message(view[first : first + size]))
                 except Exception as exc:  # not a frame of ours: the channel is unusable
                     self._fail(exc)
                     return
@@ -267,6 +279,14 @@ class _Channel(asyncio.Protocol):
             asyncio.get_running_loop().call_soon(self.flush)
         self._outgoing.append(_frame(message))
 
+    def put_answer(self, number: int, packed: bytes) -> None:
+        """An answer: the id of the call and the packed Response (`pack_response`)."""
+        outgoing = self._outgoing
+        if not outgoing:
+            asyncio.get_running_loop().call_soon(self.flush)
+        outgoing.append(_ANSWER_HEAD.pack(1 + _ID.size + len(packed), _ANSWER, number))
+        outgoing.append(packed)
+
     def flush(self) -> None:
         if self._outgoing and self.transport is not None and not self.transport.is_closing():
             self.transport.write(b"".join(self._outgoing))
@@ -274,8 +294,25 @@ class _Channel(asyncio.Protocol):
 
 
 def _frame(message: tuple[Any, ...]) -> bytes:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(data)) + data
+    data = marshal.dumps(message, _MARSHAL_VERSION)
+    return _HEADER.pack(1 + len(data)) + _MARSHAL + data
+
+
+def _message(frame: memoryview) -> tuple[Any, ...]:
+    """The message one frame holds (see the module docstring); raises if it is none."""
+    tag = frame[0]
+    if tag == _ANSWER[0]:
+        number = _ID.unpack_from(frame, 1)[0]
+        return ("answer", number, unpack_response(frame[1 + _ID.size :]))
+    if tag == _MARSHAL[0]:
+        message = marshal.loads(frame[1:])
+    elif tag == _PICKLE:
+        message = pickle.loads(frame)
+    else:
+        raise ValueError(f"a frame of unknown kind {tag}")
+    if type(message) is not tuple or not message:
+        raise ValueError("a frame that holds no message")
+    return message
 
 
 def _spec_frame(spec: FetchSpec) -> bytes:
@@ -612,21 +649,22 @@ class _Server:
 
     async def _answer(self, number: int, call: tuple[str, bool, str, bool, bool]) -> None:
         url, follow, method, read_body, raw = call
-        assert self.fetcher is not None and self.channel is not None
+        fetcher = self.fetcher
+        assert fetcher is not None and self.channel is not None
         try:
-            response = await self.fetcher.fetch(
+            response = await fetcher.fetch(
                 url, follow=follow, method=method, read_body=read_body, raw=raw
             )
         except Exception as exc:  # a bug on one URL must not end the child
             error = f"internal error while fetching it ({type(exc).__name__}: {exc})"
             response = Response(url, url, None, error=error, error_kind="internal")
-        try:
-            self.channel.put(("answer", number, response))
-        except Exception as exc:  # an answer that cannot be pickled: say so, never hang
+        journal = fetcher.journal
+        try:  # the bytes the journal just recorded (or replayed), when it did
+            packed = journal.packed(response) if journal is not None else pack_response(response)
+        except Exception as exc:  # an answer that cannot be packed: say so, never hang
             error = f"internal error: its answer cannot be passed on ({type(exc).__name__}: {exc})"
-            self.channel.put(
-                ("answer", number, Response(url, url, None, error=error, error_kind="internal"))
-            )
+            packed = pack_response(Response(url, url, None, error=error, error_kind="internal"))
+        self.channel.put_answer(number, packed)
 
     async def stop(self) -> None:
         for task in list(self.tasks):

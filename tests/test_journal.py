@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import marshal
 import sqlite3
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
+from multidict import istr
 
 from linkcheck.journal import Journal, decode_response, encode_response, open_journal
-from linkcheck.model import Hop, Response
+from linkcheck.model import PACKED_FIELDS, PACKED_TAG, Hop, Response, pack_response
 
 URL = "https://el.example.org/el/%CE%AC%CF%81%CE%B8%CF%81%CE%B1/"
 KEY = {"method": "GET", "follow": True, "read_body": True}
@@ -74,6 +78,154 @@ def test_answers_written_by_an_older_version_are_still_read() -> None:
     blob = zlib.compress(json.dumps(old, ensure_ascii=False).encode("utf-8"), 1)
     decoded = decode_response(blob)
     assert (decoded.text, decoded.status, decoded.headers) == ("Ωμέγα", 200, (("ETag", '"x"'),))
+
+
+def json_row(response: Response) -> bytes:
+    """The format journals were written in before `pack_response` (JSON head, raw text)."""
+    head = {
+        "url": response.url,
+        "final_url": response.final_url,
+        "status": response.status,
+        "hops": [[h.url, h.status, h.location] for h in response.hops],
+        "content_type": response.content_type,
+        "has_text": response.text is not None,
+        "error": response.error,
+        "error_kind": response.error_kind,
+        "elapsed": response.elapsed,
+        "size": response.size,
+        "charset": response.charset,
+        "truncated": response.truncated,
+        "headers": [list(pair) for pair in response.headers],
+        "unusable": response.unusable,
+    }
+    text = (response.text or "").encode("utf-8", "surrogatepass")
+    return json.dumps(head).encode("ascii") + b"\n" + text
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        page(hops=(Hop("http://a/", 301, URL),), headers=(("ETag", '"x"'),), size=42),
+        page(None, error="boom", error_kind="connect"),
+        Response(URL, URL, 200, text="\udcff\x00\u2028 Ωμέγα\n{not json}"),
+    ],
+    ids=["page", "failure", "odd-text"],
+)
+def test_answers_written_as_json_before_packing_are_still_read(response: Response) -> None:
+    assert decode_response(json_row(response)) == response
+
+
+def test_the_packed_order_is_the_order_of_responses_fields() -> None:
+    """Response is rebuilt positionally from a packed row: a field added, removed or moved
+    must come with a new PACKED_TAG (older rows then read as misses, not as wrong answers)."""
+    fields = tuple(f.name for f in dataclasses.fields(Response))
+    assert fields == PACKED_FIELDS, "Response changed: a new PACKED_TAG, and pack_response"
+
+
+def test_header_names_from_aiohttp_are_packed_as_plain_strings() -> None:
+    response = page(headers=((istr("ETag"), '"x"'),))
+    decoded = decode_response(encode_response(response))
+    assert decoded.headers == (("ETag", '"x"'),)
+    assert type(decoded.headers[0][0]) is str
+
+
+def test_packing_refuses_what_marshal_cannot_hold() -> None:
+    with pytest.raises(ValueError):
+        pack_response(page(headers=(("X-Bad", lambda: None),)))  # type: ignore[arg-type]
+
+
+def packed_fields(response: Response) -> tuple[Any, ...]:
+    fields = marshal.loads(pack_response(response)[1:])
+    assert isinstance(fields, tuple)
+    return fields
+
+
+DAMAGED = {
+    "not-marshal": PACKED_TAG + b"\xff\x00garbage",
+    "cut-short": pack_response(page())[:-5],
+    "empty": PACKED_TAG,
+    "a-later-format": b"\x02" + pack_response(page())[1:],
+    "wrong-shape": PACKED_TAG + marshal.dumps(packed_fields(page())[:-1]),
+    "not-a-tuple": PACKED_TAG + marshal.dumps(["list"]),
+    "bad-hops": PACKED_TAG
+    + marshal.dumps((*packed_fields(page())[:3], ((1,),), *packed_fields(page())[4:])),
+    "bad-json": b"{not json",
+    "bad-zlib": b"x\x9cnot deflate",
+}
+
+
+@pytest.mark.parametrize("data", DAMAGED.values(), ids=DAMAGED.keys())
+def test_a_row_that_cannot_be_read_is_a_miss_not_a_crash(tmp_path: Path, data: bytes) -> None:
+    """A damaged row, or one another Python's marshal wrote: fetched again."""
+    path = tmp_path / "linkcheck.sqlite"
+    with Journal(path, "cfg", ttl=3600) as first:
+        first.record(URL, page(headers=(("ETag", '"x"'),)), **KEY)
+        first.finish()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE journal_entries SET data = ?", (data,))
+    with Journal(path, "cfg", ttl=3600) as second:
+        assert second.lookup(URL, **KEY) is None
+        assert second.validators(URL, **KEY) is None
+        assert second.replayed == 0
+
+
+def test_the_fetch_process_sends_the_bytes_the_journal_recorded_or_replayed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "linkcheck.sqlite"
+    recorded, other = page(), page(404)
+    with Journal(path, "cfg", ttl=0) as first:
+        first.record(URL, recorded, **KEY)
+        packed = first.packed(recorded)
+        assert packed == pack_response(recorded)
+        assert first.packed(recorded) is packed  # not packed twice
+        assert first.packed(other) == pack_response(other)  # another answer: packed anew
+    with Journal(path, "cfg", resume=True, ttl=0) as second:
+        replayed = second.lookup(URL, **KEY)
+        assert replayed == recorded
+        assert second.packed(replayed) == packed
+
+
+@pytest.mark.parametrize("ok", [True, False])
+def test_validators_are_stored_as_the_response_header_gives_them(tmp_path: Path, ok: bool) -> None:
+    """The first of each, whatever the case of the name (as `Response.header`)."""
+    headers = (
+        ("etag", '"1"'),
+        ("ETag", '"2"'),
+        ("LAST-MODIFIED", "Wed, 01 Jan 2025 00:00:00 GMT"),
+        ("Last-Modified", "later"),
+    )
+    response = page(200 if ok else 404, headers=headers)
+    path = tmp_path / "linkcheck.sqlite"
+    with Journal(path, "cfg") as journal:
+        journal.record(URL, response, **KEY)
+    row = sqlite3.connect(path).execute("SELECT etag, last_modified FROM journal_entries")
+    assert row.fetchone() == (response.header("ETag"), response.header("Last-Modified"))
+
+
+def test_an_answer_that_cannot_be_encoded_is_a_warning_not_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "linkcheck.sqlite"
+    bad = page(headers=(("X-Bad", lambda: None),))  # type: ignore[arg-type]
+    with Journal(path, "cfg") as journal:
+        journal.record(URL, bad, **KEY)
+        journal.record(URL + "ok", page(), **KEY)
+    keys = [row[0] for row in sqlite3.connect(path).execute("SELECT key FROM journal_entries")]
+    assert keys == [f"GET 11 {URL}ok"]
+    assert "cannot encode the answer" in capsys.readouterr().err
+
+
+def test_many_answers_are_all_written_in_batches(tmp_path: Path) -> None:
+    """More than one batch (`COMMIT_EVERY`), with lookups of unwritten ones in between."""
+    path = tmp_path / "linkcheck.sqlite"
+    with Journal(path, "cfg", ttl=0) as journal:
+        for i in range(1200):
+            journal.record(f"{URL}{i}", page(), **KEY)
+            if i % 400 == 399:
+                assert journal.lookup(f"{URL}{i}", **KEY) == page()
+    rows = sqlite3.connect(path).execute("SELECT COUNT(*) FROM journal_entries").fetchone()
+    assert rows == (1200,)
 
 
 class TestResume:

@@ -19,11 +19,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from multidict import istr
 
 from linkcheck import offload
 from linkcheck.config import Settings
 from linkcheck.fetch import Fetcher
-from linkcheck.model import Response
+from linkcheck.model import Hop, Response, pack_response
 from linkcheck.offload import FetchService, FetchSpec, JournalSpec
 from linkcheck.run import RunOptions, run_check
 
@@ -337,6 +338,77 @@ async def test_a_frame_this_side_cannot_use_ends_the_channel_without_a_traceback
         why = await asyncio.wait_for(ended, 10)
     assert isinstance(why, IndexError)
     assert errors == []  # asyncio printed no "Fatal error: protocol.data_received()"
+
+
+def framed(payload: bytes) -> bytes:
+    return len(payload).to_bytes(4, "big") + payload
+
+
+UNREADABLE_FRAMES = {
+    "unknown-kind": framed(b"Z whatever"),
+    "damaged-answer": framed(b"A" + (7).to_bytes(8, "big") + b"\x01\xffgarbage"),
+    "answer-of-no-response": framed(b"A" + (7).to_bytes(8, "big") + b"{}"),
+    "damaged-marshal": framed(b"M\xff\x00"),
+    "no-message": framed(b"M" + b"N"),  # marshal's None
+}
+
+
+@pytest.mark.parametrize("frame", UNREADABLE_FRAMES.values(), ids=UNREADABLE_FRAMES.keys())
+async def test_a_frame_that_cannot_be_decoded_ends_the_channel_without_a_traceback(
+    frame: bytes,
+) -> None:
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    ended: asyncio.Future[BaseException | None] = loop.create_future()
+    received: list[tuple[Any, ...]] = []
+    here, there = socket.socketpair()
+    with there:
+        await loop.create_connection(
+            lambda: offload._Channel(
+                received.append, lambda e: ended.done() or ended.set_result(e)
+            ),
+            sock=here,
+        )
+        there.sendall(frame)
+        why = await asyncio.wait_for(ended, 10)
+    assert isinstance(why, Exception)
+    assert received == []
+    assert errors == []
+
+
+async def test_answers_and_messages_cross_the_channel_as_they_were_sent() -> None:
+    """Several frames in one read and one frame over several reads both decode."""
+    loop = asyncio.get_running_loop()
+    received: list[tuple[Any, ...]] = []
+    response = Response(
+        "http://a/",
+        "http://b/",
+        200,
+        hops=(Hop("http://a/", 301, "http://b/"),),
+        text="Ωμέγα",
+        headers=((istr("ETag"), '"e"'),),
+        body=b"\x00raw",
+    )
+    sender = offload._Channel(lambda _m: None, lambda _e: None)
+    sender.put_answer(5, pack_response(response))
+    sender.put(("warn", "a line\n"))
+    sender.put(("stats", 3, 1))
+    stream = b"".join(sender._outgoing)
+    here, there = socket.socketpair()
+    with there:
+        await loop.create_connection(
+            lambda: offload._Channel(received.append, lambda _e: None), sock=here
+        )
+        there.sendall(stream[:7])
+        await asyncio.sleep(0.05)
+        there.sendall(stream[7:])
+        for _ in range(100):
+            if len(received) == 3:
+                break
+            await asyncio.sleep(0.01)
+    assert received == [("answer", 5, response), ("warn", "a line\n"), ("stats", 3, 1)]
+    assert received[0][2].hops == (Hop("http://a/", 301, "http://b/"),)
 
 
 async def test_a_child_that_stops_answering_is_given_up_on_after_a_bound_from_settings(
