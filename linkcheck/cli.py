@@ -474,7 +474,7 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     finally:
         if child is not None:
-            child.abandon()  # nothing to do once the run's fetcher took it over
+            child.abandon()  # waits for its exit: its journal is complete then
     return outcome.exit_code
 
 

@@ -17,11 +17,17 @@ report and then closes it) and ends on its own when the parent goes away (end of
 Frames both ways are a 4-byte big-endian length, then a tag byte saying what follows (both
 ends are this package, run by the same interpreter). Parent → child: `("spec", FetchSpec)`
 once (a pickle: its tag is pickle's own first byte), then marshalled tuples
-`("fetch", id, url, follow, method, read_body, raw)` and `("close", completed)`. Child →
+`("fetch", id, url, follow, method, read_body, raw)` and `("close", completed, relay)`. Child →
 parent: answers (tag `A`, the call's id, the Response as `model.pack_response` packed it: the
 bytes its journal row holds), marshalled `("warn", line)` (its stderr, so warnings reach the
 parent's) and `("stats", requests, replayed)`. Marshal, not pickle, for everything after the
 spec: faster both ways, and what the child sends cannot run code in the parent.
+
+At the end the child sends its counts first and then finishes its journal: when the caller
+started the child (`start_child`, as `linkcheck check` does), the service returns with the
+counts and the caller writes its report meanwhile, then waits for the child's exit
+(`Child.abandon`); the child's stderr then goes straight to the inherited one (`relay`
+False). A service that started its own child waits for its exit before it returns.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,7 +161,9 @@ class FetchService:
         remote = self._remote
         try:
             if remote is not None:
-                requests, replayed = await remote.close(self.completed)
+                # A child the caller started is waited for by the caller (`Child.abandon`).
+                linger = self.child is not None
+                requests, replayed = await remote.close(self.completed, linger=linger)
                 self.requests += requests
                 self.replayed += replayed
         finally:  # also when a second interrupt cuts the child's close short
@@ -348,6 +357,8 @@ class _Remote:
     channel: _Channel | None = None
     connecting: asyncio.Task[None] | None = None
     ended: asyncio.Event = field(default_factory=asyncio.Event)
+    counted: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the child's counts came (or it is gone: no counts will come)."""
     stats: tuple[int, int] = (0, 0)
     alive: bool = True
     closing: bool = False
@@ -432,6 +443,7 @@ class _Remote:
             print(message[1], file=sys.stderr, end="")
         elif kind == "stats":
             self.stats = (int(message[1]), int(message[2]))
+            self.counted.set()
 
     def _on_end(self, exc: BaseException | None) -> None:
         if not self.alive:
@@ -448,32 +460,42 @@ class _Remote:
     def _give_up(self) -> None:
         self.alive = False
         self.ended.set()
+        self.counted.set()
         if self.watchdog is not None:
             self.watchdog.cancel()
         for future in self.pending.values():
             if not future.done():
                 future.set_result(None)  # its caller fetches it in this process
 
-    async def close(self, completed: bool) -> tuple[int, int]:
+    async def close(self, completed: bool, *, linger: bool = False) -> tuple[int, int]:
         """Ask the child to close (finishing the journal's run if `completed`), wait for its
-        counts and its exit; a child that does not exit in time is killed."""
+        counts and its exit; a child that does not exit in time is killed.
+
+        `linger`: return with the counts, leaving the child to finish its journal while the
+        caller goes on; the caller then waits for its exit (`Child.abandon`).
+        """
         self.closing = True
         if self.watchdog is not None:
             self.watchdog.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             if self.connecting is not None:
                 await asyncio.shield(self.connecting)
+        left = False
         try:
             if self.alive and self.channel is not None:
-                self.channel.put(("close", completed))
-                await asyncio.wait_for(self.ended.wait(), CLOSE_TIMEOUT)
+                self.channel.put(("close", completed, not linger))
+                done = self.counted if linger else self.ended
+                await asyncio.wait_for(done.wait(), CLOSE_TIMEOUT)
             else:  # it never got its spec, or it is gone: end of file ends it
                 self._hang_up()
-            await asyncio.wait_for(asyncio.to_thread(self.process.wait), CLOSE_TIMEOUT)
+            if linger:
+                left = True
+            else:
+                await asyncio.wait_for(asyncio.to_thread(self.process.wait), CLOSE_TIMEOUT)
         except (TimeoutError, OSError):
             _warn("the fetch process did not close in time; stopped")
         finally:
-            if self.process.poll() is None:
+            if not left and self.process.poll() is None:
                 self.process.kill()
                 await asyncio.to_thread(self.process.wait)
             self._hang_up()
@@ -510,17 +532,22 @@ class Child:
     process: subprocess.Popen[bytes]
     sock: socket.socket
     claimed: bool = False
-    """A FetchService took it over (and will close it)."""
+    """A FetchService took it over (and asked it to close when it was done)."""
 
     def abandon(self) -> None:
-        """End a child no FetchService took over (the run stopped before fetching)."""
-        if self.claimed:
-            return
-        self.claimed = True
-        self.sock.close()  # end of file: it ends
+        """End the child, once the run is over: one no FetchService took over (the run
+        stopped before fetching) is told to end; one that was is waited for (it may still
+        be finishing its journal, which is complete once this returns)."""
+        if not self.claimed:
+            self.claimed = True
+            self.sock.close()  # end of file: it ends
+            timeout = 5.0
+        else:
+            timeout = CLOSE_TIMEOUT
         try:
-            self.process.wait(timeout=5)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            _warn("the fetch process did not close in time; stopped")
             self.process.kill()
             self.process.wait()
 
@@ -617,6 +644,8 @@ class _Server:
         self.backlog: list[tuple[Any, ...]] = []
         self.tasks: set[asyncio.Task[None]] = set()
         self.channel: _Channel | None = None
+        self.relay = True
+        """Whether the parent still reads this process's stderr once it is closing."""
 
     def on_message(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
@@ -628,6 +657,7 @@ class _Server:
         elif kind == "spec" and not self.spec.done():
             self.spec.set_result(message[1])
         elif kind == "close" and not self.closed.done():
+            self.relay = bool(message[2])
             self.closed.set_result(bool(message[1]))
 
     def on_end(self, _exc: BaseException | None) -> None:
@@ -701,12 +731,13 @@ async def _serve(fd: int) -> None:
             completed = await server.closed
             await server.stop()
     finally:
-        replayed = 0
-        if journal is not None:
-            replayed = journal.replayed
-            journal.end(completed)
-        channel.put(("stats", fetcher.requests, replayed))
+        # The counts first: the parent may write its report while the journal is finished.
+        channel.put(("stats", fetcher.requests, journal.replayed if journal else 0))
         channel.flush()
+        if not server.relay:  # the parent no longer listens: warn on the inherited stderr
+            sys.stderr = sys.__stderr__
+        if journal is not None:
+            journal.end(completed)
         if channel.transport is not None:
             channel.transport.close()  # after what is buffered is sent
         await channel.lost
@@ -725,5 +756,24 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def _exit(code: int) -> None:
+    """End the child without the interpreter's teardown when nothing is left to do.
+
+    Freeing every object at exit costs tens of milliseconds of CPU for nothing. Safe once
+    `main` returned and no other thread runs: the journal is closed (its writer thread
+    joined, its connections closed), the answers and counts are sent (the socket's close
+    waited for them) and nothing else of this process buffers output but stdio, flushed
+    here. With another thread alive (a journal writer that did not finish in time), the
+    ordinary exit.
+    """
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.flush()
+    if threading.active_count() == 1:
+        os._exit(code)
+    raise SystemExit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    _exit(main(sys.argv[1:]))

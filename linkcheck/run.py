@@ -83,7 +83,8 @@ class RunOptions:
     """Fetch in a second process (offload.py), so that parsing and fetching use two cores."""
     fetch_child: Child | None = None
     """That process, started early by the caller (`offload.start_child`), who ends it
-    (`Child.abandon`) if the run stops before the fetcher takes it over."""
+    (`Child.abandon`) after the run: the run returns once it has the child's counts, and the
+    child finishes its journal meanwhile."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -90,6 +91,30 @@ async def test_the_child_answers_exactly_what_a_fetcher_here_answers() -> None:
     assert answers == expected
     assert service.requests == 5  # the child's count: /old is two exchanges
     assert child.process.poll() is not None  # no child outlives the service
+
+
+async def test_a_child_the_caller_started_finishes_its_journal_before_abandon_returns(
+    served: tuple[Site, TestServer], tmp_path: Path
+) -> None:
+    """`linkcheck check` starts the child itself: the service returns with the counts and
+    the child finishes its journal while the report is written; `abandon` waits for it."""
+    _, server = served
+    state = tmp_path / "state.sqlite"
+    spec = FetchSpec(SETTINGS, journal=JournalSpec(state, "cfg"))
+    child = offload.start_child()
+    assert child is not None
+    async with FetchService(spec, child=child) as service:
+        answers = await asyncio.gather(
+            *(service.fetch(str(server.make_url(f"/en/p{i}"))) for i in range(6))
+        )
+        service.complete()
+    assert [a.status for a in answers] == [200] * 6
+    assert service.requests == 6
+    child.abandon()
+    assert child.process.returncode == 0
+    with sqlite3.connect(state) as db:
+        assert db.execute("SELECT COUNT(*) FROM journal_entries").fetchone() == (6,)
+        assert db.execute("SELECT finished IS NOT NULL FROM journal_runs").fetchall() == [(1,)]
 
 
 async def test_a_child_that_dies_midway_loses_no_request(
