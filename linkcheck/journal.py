@@ -46,6 +46,8 @@ COMMIT_EVERY = 500
 """Rows that make the writer write at once, without waiting out `BATCH_SECONDS`."""
 BATCH_SECONDS = 0.05
 """How long a batch of answers may wait to be written (an interrupt still loses none)."""
+PAGE_SIZE = 32768
+"""SQLite page size of a state file the journal creates (history tables share it)."""
 KEEP_SECONDS = 7 * 24 * 3600.0
 """Answers not refreshed for this long are dropped when a run finishes."""
 
@@ -174,6 +176,10 @@ class Journal(Closing):
         """Requests answered from the journal in this run (resume or cache)."""
         try:
             self._db = connect(path)
+            # A new file only (an existing one keeps its pages): SQLite writes a page-sized
+            # WAL frame, checksummed, per page touched, and a page holds about one 4 KiB row
+            # at the default size. 32 KiB pages cut the writer's CPU by about half.
+            self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")

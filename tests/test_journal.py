@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 from multidict import istr
+from support.reports import sample_report
 
-from linkcheck.journal import Journal, decode_response, encode_response, open_journal
+from linkcheck.journal import PAGE_SIZE, Journal, decode_response, encode_response, open_journal
 from linkcheck.model import PACKED_FIELDS, PACKED_TAG, Hop, Response, pack_response
+from linkcheck.store import with_history
 
 URL = "https://el.example.org/el/%CE%AC%CF%81%CE%B8%CF%81%CE%B1/"
 KEY = {"method": "GET", "follow": True, "read_body": True}
@@ -362,3 +364,36 @@ def test_finished_run_drops_answers_nobody_refreshed_for_a_week(tmp_path: Path) 
         second.finish()
     keys = [row[0] for row in sqlite3.connect(path).execute("SELECT key FROM journal_entries")]
     assert keys == [f"GET 11 {URL}new"]
+
+
+def page_size(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return int(db.execute("PRAGMA page_size").fetchone()[0])
+
+
+def test_a_state_file_the_journal_creates_has_large_pages_and_serves_history(
+    tmp_path: Path,
+) -> None:
+    """The page size is the journal's choice for a new file; the history tables of store.py
+    live in the same file and work in it, before and after the journal's run."""
+    path = tmp_path / "linkcheck.sqlite"
+    with Journal(path, "cfg") as journal:
+        journal.record(URL, page(), **KEY)
+        journal.finish()
+    assert page_size(path) == PAGE_SIZE == 32768
+    warnings: list[str] = []
+    first = with_history(sample_report(), path, warn=warnings.append)
+    second = with_history(sample_report(), path, warn=warnings.append)
+    assert warnings == [] and first.previous is None and second.previous is not None
+    with Journal(path, "cfg", ttl=3600) as again:
+        assert again.lookup(URL, **KEY) == page()
+
+
+def test_an_existing_state_file_keeps_its_page_size(tmp_path: Path) -> None:
+    path = tmp_path / "linkcheck.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE earlier (x)")
+    before = page_size(path)
+    with Journal(path, "cfg") as journal:
+        journal.record(URL, page(), **KEY)
+    assert page_size(path) == before
