@@ -312,7 +312,7 @@ class Journal(Closing):
         key = request_key(url, method=method, follow=follow, read_body=read_body)
         try:
             data = pack_response(response)
-        except ValueError as exc:  # a field marshal refuses: no row, the run goes on
+        except (ValueError, TypeError) as exc:  # a field marshal refuses: no row, go on
             _warn(f"journal: cannot encode the answer for {key}: {exc}")
             return
         self._packed = (response, data)

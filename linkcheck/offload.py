@@ -232,15 +232,20 @@ class _Channel(asyncio.Protocol):
     and handed to `on_message`, the end of the connection (or an unreadable frame) to
     `on_end`. Outgoing messages are queued during one turn of the event loop and sent
     together: one system call for the tens of requests (or answers) a turn produces.
+    `pickles`: accept pickled frames (the spec); only the child does, the parent never
+    unpickles what the child sends.
     """
 
     def __init__(
         self,
         on_message: Callable[[tuple[Any, ...]], None],
         on_end: Callable[[BaseException | None], None],
+        *,
+        pickles: bool = False,
     ) -> None:
         self._on_message = on_message
         self._on_end = on_end
+        self._pickles = pickles
         self._incoming = bytearray()
         self._outgoing: list[bytes] = []
         self.transport: asyncio.Transport | None = None
@@ -261,7 +266,7 @@ class _Channel(asyncio.Protocol):
                     break
                 first = start + _HEADER.size
                 try:
-                    messages.append(_message(view[first : first + size]))
+                    messages.append(_message(view[first : first + size], self._pickles))
                 except Exception as exc:  # not a frame of ours: the channel is unusable
                     self._fail(exc)
                     return
@@ -307,7 +312,7 @@ def _frame(message: tuple[Any, ...]) -> bytes:
     return _HEADER.pack(1 + len(data)) + _MARSHAL + data
 
 
-def _message(frame: memoryview) -> tuple[Any, ...]:
+def _message(frame: memoryview, pickles: bool) -> tuple[Any, ...]:
     """The message one frame holds (see the module docstring); raises if it is none."""
     tag = frame[0]
     if tag == _ANSWER[0]:
@@ -315,7 +320,7 @@ def _message(frame: memoryview) -> tuple[Any, ...]:
         return ("answer", number, unpack_response(frame[1 + _ID.size :]))
     if tag == _MARSHAL[0]:
         message = marshal.loads(frame[1:])
-    elif tag == _PICKLE:
+    elif tag == _PICKLE and pickles:
         message = pickle.loads(frame)
     else:
         raise ValueError(f"a frame of unknown kind {tag}")
@@ -714,7 +719,8 @@ async def _serve(fd: int) -> None:
     loop.set_exception_handler(_report_loop_error)
     server = _Server()
     _, channel = await loop.create_connection(
-        lambda: _Channel(server.on_message, server.on_end), sock=socket.socket(fileno=fd)
+        lambda: _Channel(server.on_message, server.on_end, pickles=True),
+        sock=socket.socket(fileno=fd),
     )
     server.channel = channel
     try:

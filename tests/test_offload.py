@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import os
+import pickle
 import signal
 import socket
 import sqlite3
@@ -375,6 +376,7 @@ UNREADABLE_FRAMES = {
     "answer-of-no-response": framed(b"A" + (7).to_bytes(8, "big") + b"{}"),
     "damaged-marshal": framed(b"M\xff\x00"),
     "no-message": framed(b"M" + b"N"),  # marshal's None
+    "a-pickle": framed(pickle.dumps(("warn", "the child never sends pickles\n"))),
 }
 
 
