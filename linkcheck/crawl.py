@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from linkcheck.config import Config, Site
-from linkcheck.extract import ExtractCache, extract, extract_ids
+from linkcheck.extract import ExtractCache, Found, extract, extract_ids
 from linkcheck.model import Page, Response
 from linkcheck.redos import MAX_SUBJECT
 from linkcheck.sitemaps import MAX_DECODED_BYTES, parse_sitemap
@@ -388,7 +388,7 @@ class _Crawler:
 
     def _parse(self, url: str, text: str, state: _SiteState, site: int, depth: int) -> None:
         counterpart = state.site.counterpart
-        found: list[tuple[str, str, str]] = []  # the page's links: (url, fragment, element)
+        found: list[Found] = []  # the page's links: ((url, fragment), element)
         try:
             page = extract(
                 url,
@@ -413,7 +413,7 @@ class _Crawler:
         index = self.result.links
         secure = url.startswith("https://")
         unmap = self.fetcher.unmap if self.fetcher.remapped else None
-        for target_url, fragment, element in found:
+        for (target_url, fragment), element in found:
             if unmap is not None:
                 target_url = unmap(target_url)
             target = index.get(target_url)

@@ -11,6 +11,7 @@ are dropped. The counterpart notice link (the site's `counterpart.selector`) is 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal
 from urllib.parse import unquote
 
@@ -31,6 +32,7 @@ __all__ = [
     "DIGEST_CHARS",
     "DIGEST_WORDS",
     "ExtractCache",
+    "Found",
     "extract",
     "extract_ids",
     "main_text",
@@ -54,6 +56,11 @@ MAX_REFERENCE = 300
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "blob:")
 _NOT_TEXT = ["script", "style", "noscript", "template", "svg"]
 
+
+_SRCSET_TAGS = ("img", "source")
+
+Found = tuple[tuple[str, str], str]
+"""A link as `extract(found=...)` gives it: ((absolute URL, decoded fragment), element)."""
 
 Answers = dict[str, tuple[str, str] | None]
 """Reference as written → its answer (`ExtractCache.resolve`), for the pages that share a
@@ -179,15 +186,16 @@ def extract(
     digest: bool = True,
     depth: int = 0,
     cache: ExtractCache | None = None,
-    found: list[tuple[str, str, str]] | None = None,
+    found: list[Found] | None = None,
 ) -> Page:
     """The page found at `url` (normalised, no fragment) whose markup is `html`.
 
     `selector` picks the counterpart notice; `digest=False` skips the text digest (pages
     that are never compared); `cache` is the crawl's `ExtractCache` (without one, nothing
-    is shared with other pages). With `found`, the links are appended to it as (url,
-    fragment, element) and the page has none: the crawl indexes them and keeps the page
-    without them, and making `Link` records it drops cost as much as finding them.
+    is shared with other pages). With `found`, the links are appended to it as `Found`
+    pairs ((url, fragment), element) and the page has none: the crawl indexes them and
+    keeps the page without them, and making `Link` records it drops cost as much as
+    finding them.
     """
     if cache is None:
         cache = ExtractCache()
@@ -205,9 +213,9 @@ def extract(
     links: list[Link] = []
     alternates: list[Alternate] = []
     malformed: dict[str, str] = {}
-    seen: set[tuple[tuple[str, str], str]] = set()
+    seen: set[Found] = set()
+    kept = 0
     notice_id = notice_node.mem_id if notice_node is not None else None
-    collect = found.append if found is not None else None
     for node in tree.css(_LINK_SELECTOR):
         if notice_id is not None and node.mem_id == notice_id:
             continue
@@ -215,16 +223,14 @@ def extract(
         attrs = node.attributes
         href = attrs.get("href")
         src = attrs.get("src")
-        if tag in ("img", "source") and attrs.get("srcset"):
-            references = _references(tag, attrs)
+        if tag in _SRCSET_TAGS and attrs.get("srcset"):
+            references: Sequence[tuple[str, str]] = _references(tag, attrs)
         elif href:
-            references = [("href", href), ("src", src)] if src else [("href", href)]
+            references = (("href", href), ("src", src)) if src else (("href", href),)
         elif src:
-            references = [("src", src)]
+            references = (("src", src),)
         else:
             continue
-        rel = attrs.get("rel")
-        rel = rel.lower() if rel else ""
         for attribute, reference in references:
             target = site.get(reference, _MISSING)
             if target is _MISSING:
@@ -237,16 +243,19 @@ def extract(
                     if problem is not None and reference not in malformed:
                         malformed[reference[:MAX_REFERENCE]] = problem
                 continue
-            key = (target, tag)
-            if key not in seen:
-                seen.add(key)
-                if collect is not None:
-                    collect((target[0], target[1], tag))
+            link = (target, tag)
+            seen.add(link)
+            if len(seen) > kept:  # new on this page (one hash of the pair, not two)
+                kept += 1
+                if found is not None:
+                    found.append(link)
                 else:
+                    rel = (attrs.get("rel") or "").lower()
                     links.append(Link(target[0], target[1], url, tag, attribute, rel))
-            if tag == "link" and "alternate" in rel.split() and attrs.get("hreflang"):
-                hreflang = (attrs.get("hreflang") or "").strip()
-                alternates.append(Alternate(hreflang, target[0]))
+            if tag == "link" and attrs.get("hreflang"):
+                alternate = _alternate(attrs, target[0])
+                if alternate is not None:
+                    alternates.append(alternate)
 
     root = tree.root
     lang = ((root.attributes.get("lang") or "") if root is not None else "").strip()
@@ -281,6 +290,13 @@ def extract_ids(tree_or_html: LexborHTMLParser | str) -> frozenset[str]:
                 if "%" in value:
                     names.add(unquote(value))
     return frozenset(names)
+
+
+def _alternate(attrs: dict[str, str | None], url: str) -> Alternate | None:
+    """The `<link rel=alternate hreflang>` a `link` element is, if it is one."""
+    if "alternate" not in (attrs.get("rel") or "").lower().split():
+        return None
+    return Alternate((attrs.get("hreflang") or "").strip(), url)
 
 
 def _references(tag: str, attrs: dict[str, str | None]) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from linkcheck.extract import _SKIP_SCHEMES, ExtractCache, _base, extract, extract_ids
+from linkcheck.extract import _SKIP_SCHEMES, ExtractCache, Found, _base, extract, extract_ids
 from linkcheck.model import Link
 from linkcheck.urls import (
     UrlError,
@@ -347,8 +347,8 @@ def test_found_links_are_the_links_of_the_page_without_them() -> None:
     cache = ExtractCache()
     for page in PAGES:
         html = _page_html(None, REFERENCES) + '<img src="i.png" srcset="a.png 1x, /b.png 2x">'
-        found: list[tuple[str, str, str]] = []
+        found: list[Found] = []
         lean = extract(page, html, cache=cache, found=found)
         full = extract(page, html)
-        assert found == [(link.url, link.fragment, link.element) for link in full.links]
+        assert found == [((link.url, link.fragment), link.element) for link in full.links]
         assert lean == dataclasses.replace(full, links=())
