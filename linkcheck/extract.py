@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from linkcheck.model import Alternate, Link, Page
+from linkcheck.model import Alternate, Link, Page, Response
 from linkcheck.urls import (
     UrlError,
     is_http,
@@ -32,9 +33,13 @@ __all__ = [
     "DIGEST_CHARS",
     "DIGEST_WORDS",
     "ExtractCache",
+    "ExtractJob",
+    "Extracted",
     "Found",
     "extract",
     "extract_ids",
+    "extract_page",
+    "extractable",
     "main_text",
     "selector_problem",
 ]
@@ -275,6 +280,49 @@ def extract(
         depth=depth,
         malformed=tuple(malformed.items()),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractJob:
+    """How the crawl extracts one of its pages: `extract`'s options besides the page."""
+
+    selector: str | None = None
+    digest: bool = True
+    depth: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """A crawled page extracted (`page` without its links, `found` has them), or `problem`:
+    why its HTML could not be parsed (then `page` is None)."""
+
+    page: Page | None
+    found: list[Found] = field(default_factory=list)
+    problem: str | None = None
+
+
+def extract_page(url: str, html: str, job: ExtractJob, cache: ExtractCache) -> Extracted:
+    """`extract` as the crawl uses it, wherever it runs (the crawl's process or the fetch
+    process): never raises, hostile markup gives a `problem` instead."""
+    found: list[Found] = []
+    try:
+        page = extract(
+            url,
+            html,
+            selector=job.selector,
+            digest=job.digest,
+            depth=job.depth,
+            cache=cache,
+            found=found,
+        )
+    except Exception as exc:  # hostile markup must not stop the crawl, nor pass unseen
+        return Extracted(None, [], f"the HTML could not be parsed ({type(exc).__name__}: {exc})")
+    return Extracted(page, found)
+
+
+def extractable(response: Response) -> bool:
+    """A crawled answer that is a page to extract as it is (no redirect to judge first)."""
+    return response.ok and response.text is not None and response.is_html and not response.hops
 
 
 def extract_ids(tree_or_html: LexborHTMLParser | str) -> frozenset[str]:

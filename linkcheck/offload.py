@@ -46,6 +46,7 @@ from linkcheck.urls import HostScope, unmap_url
 
 if TYPE_CHECKING:  # imported where used: `start_child` runs before the heavy imports
     from linkcheck.config import Settings
+    from linkcheck.extract import Extracted, ExtractJob
     from linkcheck.fetch import Fetcher
     from linkcheck.journal import Journal
 
@@ -187,6 +188,9 @@ class FetchService:
                 return answer
         fetcher = await self._in_process()
         return await fetcher.fetch(url, follow=follow, method=method, read_body=read_body, raw=raw)
+
+    async def fetch_page(self, url: str, job: ExtractJob) -> tuple[Response, Extracted | None]:
+        return await self.fetch(url), None
 
     async def _in_process(self) -> Fetcher:
         """The Fetcher of this process: the only one, or the child's stand-in once it is

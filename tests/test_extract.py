@@ -9,8 +9,18 @@ from urllib.parse import unquote
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from linkcheck.extract import _SKIP_SCHEMES, ExtractCache, Found, _base, extract, extract_ids
-from linkcheck.model import Link
+from linkcheck.extract import (
+    _SKIP_SCHEMES,
+    ExtractCache,
+    ExtractJob,
+    Found,
+    _base,
+    extract,
+    extract_ids,
+    extract_page,
+    extractable,
+)
+from linkcheck.model import Hop, Link, Response
 from linkcheck.urls import (
     UrlError,
     is_http,
@@ -352,3 +362,55 @@ def test_found_links_are_the_links_of_the_page_without_them() -> None:
         full = extract(page, html)
         assert found == [((link.url, link.fragment), link.element) for link in full.links]
         assert lean == dataclasses.replace(full, links=())
+
+
+def test_extract_page_is_extract_with_the_links_apart() -> None:
+    html = _page_html(None, REFERENCES)
+    job = ExtractJob(selector=None, digest=False, depth=3)
+    extracted = extract_page(PAGE, html, job, ExtractCache())
+    full = extract(PAGE, html, digest=False, depth=3)
+    assert extracted.problem is None
+    assert extracted.page == dataclasses.replace(full, links=())
+    assert extracted.found == [((link.url, link.fragment), link.element) for link in full.links]
+
+
+def test_extract_page_turns_a_parser_failure_into_a_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import linkcheck.extract
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(linkcheck.extract, "extract", broken)
+    extracted = extract_page(PAGE, "<p>", ExtractJob(), ExtractCache())
+    assert extracted.page is None and extracted.found == []
+    assert extracted.problem == (
+        "the HTML could not be parsed (RecursionError: maximum recursion depth exceeded)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        (Response(PAGE, PAGE, 200, content_type="text/html", text="<p>"), True),
+        (Response(PAGE, PAGE, 200, content_type="application/xhtml+xml", text="<p>"), True),
+        (Response(PAGE, PAGE, 404, content_type="text/html", text="<p>"), False),
+        (Response(PAGE, PAGE, 200, content_type="text/html"), False),
+        (Response(PAGE, PAGE, 200, content_type="text/xml", text="<urlset/>"), False),
+        (
+            Response(
+                PAGE,
+                PAGE + "x",
+                200,
+                hops=(Hop(PAGE, 301, PAGE + "x"),),
+                content_type="text/html",
+                text="<p>",
+            ),
+            False,
+        ),
+    ],
+)
+def test_only_plain_ok_html_answers_are_extractable(response: Response, expected: bool) -> None:
+    """A redirected page is left to the crawl: whether to parse it depends on where it led."""
+    assert extractable(response) is expected
