@@ -35,8 +35,9 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
@@ -46,7 +47,7 @@ from linkcheck.urls import HostScope, unmap_url
 
 if TYPE_CHECKING:  # imported where used: `start_child` runs before the heavy imports
     from linkcheck.config import Settings
-    from linkcheck.extract import Extracted, ExtractJob
+    from linkcheck.extract import ExtractCache, Extracted, ExtractJob
     from linkcheck.fetch import Fetcher
     from linkcheck.journal import Journal
 
@@ -58,6 +59,8 @@ DEFAULT_TTL = 600.0
 _HEADER = struct.Struct(">I")
 CLOSE_TIMEOUT = 60.0
 """Seconds the child may take to close (its journal waits up to 30 s for pending writes)."""
+CPU_EVERY = 0.025
+"""Seconds between the child's reports of its CPU time (see `FetchService.fetch_page`)."""
 WATCHDOG_SLACK = 60.0
 """Seconds added to the longest a fetch may take before a silent child is given up on."""
 
@@ -190,6 +193,14 @@ class FetchService:
         return await fetcher.fetch(url, follow=follow, method=method, read_body=read_body, raw=raw)
 
     async def fetch_page(self, url: str, job: ExtractJob) -> tuple[Response, Extracted | None]:
+        """`fetch(url)`; the child also extracts the page when it has used less CPU than
+        this process so far: the parse goes where there is CPU to spare, and the two
+        processes share the machine evenly whatever the site and the cores."""
+        remote = self._remote
+        if remote is not None and remote.alive and remote.has_spare_cpu():
+            answer = await remote.fetch_page(url, job)
+            if answer is not None:
+                return answer
         return await self.fetch(url), None
 
     async def _in_process(self) -> Fetcher:
@@ -310,7 +321,7 @@ class _Remote:
     process: subprocess.Popen[bytes]
     sock: socket.socket
     spec: FetchSpec
-    pending: dict[int, asyncio.Future[Response | None]] = field(default_factory=dict)
+    pending: dict[int, asyncio.Future[Any]] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=itertools.count)
     channel: _Channel | None = None
     connecting: asyncio.Task[None] | None = None
@@ -321,6 +332,8 @@ class _Remote:
     heard: float = 0.0
     """When the child last sent a frame (or the first of the pending calls was sent)."""
     watchdog: asyncio.TimerHandle | None = None
+    cpu: float = 0.0
+    """The child's CPU seconds so far, as it last said (every `CPU_EVERY`)."""
 
     @classmethod
     def connect(cls, child: Child, spec: FetchSpec) -> _Remote:
@@ -365,6 +378,22 @@ class _Remote:
 
     async def fetch(self, call: tuple[str, bool, str, bool, bool]) -> Response | None:
         """The child's answer, or None when it is gone (the caller fetches it itself)."""
+        answer: Response | None = await self._call("fetch", call)
+        return answer
+
+    def has_spare_cpu(self) -> bool:
+        """The child has used less CPU than this process (as it last said)."""
+        return self.cpu < time.process_time()
+
+    async def fetch_page(
+        self, url: str, job: ExtractJob
+    ) -> tuple[Response, Extracted | None] | None:
+        """The child's answer to a crawl fetch, the page extracted there when it is
+        `extractable`; None when the child is gone."""
+        answer: tuple[Response, Extracted | None] | None = await self._call("page", (url, job))
+        return answer
+
+    async def _call(self, kind: str, call: tuple[Any, ...]) -> Any:
         if self.connecting is not None:
             try:
                 await asyncio.shield(self.connecting)
@@ -378,12 +407,12 @@ class _Remote:
             return None
         number = next(self.ids)
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Response | None] = loop.create_future()
+        future: asyncio.Future[Any] = loop.create_future()
         if not self.pending:
             self.heard = loop.time()  # the silence that counts starts with a call
         self.pending[number] = future
         try:
-            self.channel.put(("fetch", number, *call))
+            self.channel.put((kind, number, *call))
             return await future
         finally:
             self.pending.pop(number, None)
@@ -391,10 +420,12 @@ class _Remote:
     def _on_message(self, message: tuple[Any, ...]) -> None:
         self.heard = asyncio.get_running_loop().time()
         kind = message[0]
-        if kind == "answer":
+        if kind == "answer" or kind == "page":
             future = self.pending.get(message[1])
             if future is not None and not future.done():
-                future.set_result(message[2])
+                future.set_result(message[2] if kind == "answer" else message[2:])
+        elif kind == "cpu":
+            self.cpu = float(message[1])
         elif kind == "warn":
             print(message[1], file=sys.stderr, end="")
         elif kind == "stats":
@@ -584,10 +615,12 @@ class _Server:
         self.backlog: list[tuple[Any, ...]] = []
         self.tasks: set[asyncio.Task[None]] = set()
         self.channel: _Channel | None = None
+        self.extract_cache: ExtractCache | None = None
+        """The pages this process parses share one cache (its own: see extract.py)."""
 
     def on_message(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
-        if kind == "fetch":
+        if kind == "fetch" or kind == "page":
             if self.fetcher is None:
                 self.backlog.append(message)  # arrived with the spec, before the Fetcher
             else:
@@ -608,29 +641,57 @@ class _Server:
         for message in self.backlog:
             self._start(message)
         self.backlog.clear()
+        self._say_cpu()
+
+    def _say_cpu(self) -> None:
+        """Tell the parent the CPU this process has used (it decides where pages are parsed)."""
+        if self.channel is not None and not self.closed.done():
+            self.channel.put(("cpu", time.process_time()))
+            asyncio.get_running_loop().call_later(CPU_EVERY, self._say_cpu)
 
     def _start(self, message: tuple[Any, ...]) -> None:
-        task = asyncio.get_running_loop().create_task(self._answer(message[1], message[2:]))
+        kind, number = message[0], message[1]
+        answer = self._answer(number, message[2:]) if kind == "fetch" else self._page(*message[1:])
+        task = asyncio.get_running_loop().create_task(answer)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
     async def _answer(self, number: int, call: tuple[str, bool, str, bool, bool]) -> None:
         url, follow, method, read_body, raw = call
-        assert self.fetcher is not None and self.channel is not None
+        options = {"follow": follow, "method": method, "read_body": read_body, "raw": raw}
+        response = await self._fetched(url, **options)
+        self._send(("answer", number, response), url)
+
+    async def _page(self, number: int, url: str, job: ExtractJob) -> None:
+        """A crawl fetch: the answer, and the page extracted here when it can be."""
+        from linkcheck.extract import ExtractCache, extract_page, extractable
+
+        response = await self._fetched(url)
+        extracted = None
+        if extractable(response):
+            if self.extract_cache is None:
+                self.extract_cache = ExtractCache()
+            extracted = extract_page(url, response.text or "", job, self.extract_cache)
+            response = replace(response, text=None)  # the parent needs the page, not the text
+        self._send(("page", number, response, extracted), url)
+
+    async def _fetched(self, url: str, **options: Any) -> Response:
+        assert self.fetcher is not None
         try:
-            response = await self.fetcher.fetch(
-                url, follow=follow, method=method, read_body=read_body, raw=raw
-            )
+            return await self.fetcher.fetch(url, **options)
         except Exception as exc:  # a bug on one URL must not end the child
             error = f"internal error while fetching it ({type(exc).__name__}: {exc})"
-            response = Response(url, url, None, error=error, error_kind="internal")
+            return Response(url, url, None, error=error, error_kind="internal")
+
+    def _send(self, message: tuple[Any, ...], url: str) -> None:
+        assert self.channel is not None
         try:
-            self.channel.put(("answer", number, response))
+            self.channel.put(message)
         except Exception as exc:  # an answer that cannot be pickled: say so, never hang
             error = f"internal error: its answer cannot be passed on ({type(exc).__name__}: {exc})"
-            self.channel.put(
-                ("answer", number, Response(url, url, None, error=error, error_kind="internal"))
-            )
+            failed = Response(url, url, None, error=error, error_kind="internal")
+            kind, number = message[0], message[1]
+            self.channel.put((kind, number, failed) + ((None,) if kind == "page" else ()))
 
     async def stop(self) -> None:
         for task in list(self.tasks):

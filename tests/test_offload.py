@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from aiohttp.test_utils import TestServer
 
 from linkcheck import offload
 from linkcheck.config import Settings
+from linkcheck.extract import ExtractJob
 from linkcheck.fetch import Fetcher
 from linkcheck.model import Response
 from linkcheck.offload import FetchService, FetchSpec, JournalSpec
@@ -45,7 +47,7 @@ class Site:
         if path == "/en/":
             links = "".join(f'<a href="/en/p{i}">p{i}</a>' for i in range(6))
             body = f"<title>home</title>{links}<a href='{GREEK}'>el</a><a href='/gone'>x</a>"
-        elif path.startswith("/en/p") or path == GREEK:
+        elif path.startswith("/en/p") or path in (GREEK, "/parse-error"):
             body = "<title>Άρθρα</title><p>Ωμέγα</p><a href='/en/'>home</a>"
         else:
             raise web.HTTPNotFound()
@@ -183,6 +185,81 @@ async def test_a_run_reports_the_same_with_and_without_the_child(
     assert [code for code, *_ in findings] == ["C100"]  # /gone
 
 
+async def test_pages_the_child_extracts_report_what_pages_extracted_here_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The parse may run in the child (when it has CPU to spare): the report is the same."""
+    monkeypatch.setattr(offload._Remote, "has_spare_cpu", lambda _self: True)
+    extracted_there: list[str] = []
+    fetch_page = FetchService.fetch_page
+
+    async def counted(self: FetchService, url: str, job: ExtractJob) -> Any:
+        response, extracted = await fetch_page(self, url, job)
+        if extracted is not None:
+            extracted_there.append(url)
+        return response, extracted
+
+    monkeypatch.setattr(FetchService, "fetch_page", counted)
+    site = Site()
+    server = await serve(site)
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(
+        "version: 1\nsettings: {retries: 0, rate: 1000}\n"
+        f"sites:\n  en: {{new: '{server.make_url('/en/')}'}}\n",
+        encoding="utf-8",
+    )
+    try:
+        for separate in (True, False):
+            out = tmp_path / f"out-{separate}"
+            options = RunOptions(str(cfg), output=out, fetch_process=separate, history=False)
+            await run_check(options)
+    finally:
+        await server.close()
+    assert len(extracted_there) == 7  # every crawled page, in the separate run only
+    assert "fetch process" not in capsys.readouterr().err
+    assert essence(tmp_path / "out-True") == essence(tmp_path / "out-False")
+
+
+@pytest.mark.parametrize("there", [True, False])
+async def test_a_crawled_page_comes_extracted_from_the_child_or_with_its_text(
+    served: tuple[Site, TestServer], monkeypatch: pytest.MonkeyPatch, there: bool
+) -> None:
+    monkeypatch.setattr(offload._Remote, "has_spare_cpu", lambda _self: there)
+    _, server = served
+    async with FetchService(FetchSpec(SETTINGS)) as service:
+        response, extracted = await service.fetch_page(str(server.make_url("/en/p0")), ExtractJob())
+        redirected, not_extracted = await service.fetch_page(
+            str(server.make_url("/old")), ExtractJob()
+        )
+    assert response.status == 200 and redirected.status == 200
+    assert not_extracted is None and redirected.text is not None  # the crawl judges redirects
+    assert (extracted is not None) is there
+    if extracted is not None:
+        assert response.text is None and extracted.page is not None
+        assert extracted.page.title == "Άρθρα"
+        assert [url for (url, _), _ in extracted.found] == [str(server.make_url("/en/"))]
+    else:
+        assert response.text is not None and "Ωμέγα" in response.text
+
+
+@pytest.mark.parametrize(("here", "spare"), [(1e9, True), (0.0, False)])
+async def test_the_child_has_cpu_to_spare_when_it_used_less_than_this_process(
+    served: tuple[Site, TestServer], monkeypatch: pytest.MonkeyPatch, here: float, spare: bool
+) -> None:
+    _, server = served
+    async with FetchService(FetchSpec(SETTINGS)) as service:
+        await service.fetch(str(server.make_url("/en/")))
+        child = service._remote
+        assert child is not None
+        for _ in range(100):  # its first report comes when it starts serving
+            if child.cpu > 0:
+                break
+            await asyncio.sleep(offload.CPU_EVERY)
+        assert child.cpu > 0
+        monkeypatch.setattr(offload, "time", SimpleNamespace(process_time=lambda: here))
+        assert child.has_spare_cpu() is spare
+
+
 def fetch_processes() -> list[int]:
     """This process's children that are fetch processes (running or not yet reaped)."""
     found = []
@@ -261,6 +338,17 @@ async def fetch(self, url, **kw):
     return response
 
 linkcheck.fetch.Fetcher.fetch = fetch
+
+import linkcheck.extract
+
+_extract = linkcheck.extract.extract
+
+def extract(url, html, **kw):  # markup the parser gives up on
+    if "/parse-error" in url:
+        raise RecursionError("maximum recursion depth exceeded")
+    return _extract(url, html, **kw)
+
+linkcheck.extract.extract = extract
 """
 
 
@@ -287,6 +375,22 @@ async def test_an_answer_that_cannot_be_pickled_is_an_error_not_a_hang(
     assert "cannot be passed on" in (answer.error or "")
     assert after.status == 200
     assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.usefixtures("planted")
+async def test_a_page_the_child_cannot_parse_comes_back_as_a_problem(
+    served: tuple[Site, TestServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(offload._Remote, "has_spare_cpu", lambda _self: True)
+    _, server = served
+    async with FetchService(FetchSpec(SETTINGS)) as service:
+        url = str(server.make_url("/parse-error"))
+        response, extracted = await asyncio.wait_for(service.fetch_page(url, ExtractJob()), 30)
+    assert response.status == 200
+    assert extracted is not None and extracted.page is None
+    assert extracted.problem == (
+        "the HTML could not be parsed (RecursionError: maximum recursion depth exceeded)"
+    )
 
 
 @pytest.mark.usefixtures("planted")
