@@ -334,6 +334,8 @@ class _Remote:
     watchdog: asyncio.TimerHandle | None = None
     cpu: float = 0.0
     """The child's CPU seconds so far, as it last said (every `CPU_EVERY`)."""
+    spare: bool = False
+    """Whether the child had used less CPU than this process then (see `has_spare_cpu`)."""
 
     @classmethod
     def connect(cls, child: Child, spec: FetchSpec) -> _Remote:
@@ -382,8 +384,9 @@ class _Remote:
         return answer
 
     def has_spare_cpu(self) -> bool:
-        """The child has used less CPU than this process (as it last said)."""
-        return self.cpu < time.process_time()
+        """The child had used less CPU than this process when it last said (every
+        `CPU_EVERY`: often enough to follow, and no clock read per page)."""
+        return self.spare
 
     async def fetch_page(
         self, url: str, job: ExtractJob
@@ -426,6 +429,7 @@ class _Remote:
                 future.set_result(message[2] if kind == "answer" else message[2:])
         elif kind == "cpu":
             self.cpu = float(message[1])
+            self.spare = self.cpu < time.process_time()
         elif kind == "warn":
             print(message[1], file=sys.stderr, end="")
         elif kind == "stats":
