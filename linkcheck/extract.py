@@ -63,6 +63,8 @@ _NOT_TEXT = ["script", "style", "noscript", "template", "svg"]
 
 
 _SRCSET_TAGS = ("img", "source")
+_BASE_TAG = re.compile(r"(?i)<base")
+"""What the source of a page with a <base> element holds (the parser makes none without)."""
 
 Found = tuple[tuple[str, str], str]
 """A link as `extract(found=...)` gives it: ((absolute URL, decoded fragment), element)."""
@@ -205,7 +207,8 @@ def extract(
     if cache is None:
         cache = ExtractCache()
     tree = LexborHTMLParser(html)
-    base = _base(tree, url)
+    # Most pages have no <base>: a scan of the source for one is cheaper than the query.
+    base = _base(tree, url) if _BASE_TAG.search(html) else url
     origin, site, folder = cache.answers(base)
     resolve = cache.resolve
     notice_node = _notice_node(tree, selector) if selector else None
@@ -264,9 +267,8 @@ def extract(
 
     root = tree.root
     lang = ((root.attributes.get("lang") or "") if root is not None else "").strip()
-    title_node = tree.css_first("title")
+    ids, title_node = _ids_and_title(tree)
     title = " ".join(title_node.text().split()) if title_node is not None else ""
-    ids = extract_ids(tree)
     text = main_text(tree) if digest else ""
     return Page(
         url=url,
@@ -328,16 +330,25 @@ def extractable(response: Response) -> bool:
 def extract_ids(tree_or_html: LexborHTMLParser | str) -> frozenset[str]:
     """Fragment targets of a page: element ids and `<a name>`, percent-decoded."""
     tree = LexborHTMLParser(tree_or_html) if isinstance(tree_or_html, str) else tree_or_html
+    return _ids_and_title(tree)[0]
+
+
+def _ids_and_title(tree: LexborHTMLParser) -> tuple[frozenset[str], LexborNode | None]:
+    """`extract_ids` and the first `<title>`: one walk of the tree for both."""
     names: set[str] = set()
-    for node in tree.css("[id], a[name]"):
+    title: LexborNode | None = None
+    for node in tree.css("[id], a[name], title"):
+        tag = node.tag
+        if tag == "title" and title is None:
+            title = node
         attrs = node.attributes
         for key in ("id", "name"):
             value = attrs.get(key)
-            if value and (key == "id" or node.tag == "a"):
+            if value and (key == "id" or tag == "a"):
                 names.add(value)
                 if "%" in value:
                     names.add(unquote(value))
-    return frozenset(names)
+    return frozenset(names), title
 
 
 def _alternate(attrs: dict[str, str | None], url: str) -> Alternate | None:

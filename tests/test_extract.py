@@ -414,3 +414,29 @@ def test_extract_page_turns_a_parser_failure_into_a_problem(
 def test_only_plain_ok_html_answers_are_extractable(response: Response, expected: bool) -> None:
     """A redirected page is left to the crawl: whether to parse it depends on where it led."""
     assert extractable(response) is expected
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "<BASE HREF='https://other.example.org/dir/'>",
+        "<Base\thref='/dir/'>",
+        "<base href='/dir/'/>",
+    ],
+)
+def test_a_base_element_in_any_spelling_is_found(head: str) -> None:
+    """The source is scanned for `<base` before the tree is queried for it: case-blind."""
+    page = extract(PAGE, f"<html><head>{head}</head><body><a href='x.html'>x</a></body></html>")
+    [link] = page.links
+    assert link.url.endswith("/dir/x.html")
+
+
+def test_ids_and_title_come_from_one_walk_as_from_two() -> None:
+    html = (
+        "<html><head><title id='t'> The  title </title></head><body>"
+        "<svg><title>not this one</title></svg><h2 id='s%31'>x</h2><a name='n'>n</a>"
+        "<p name='not-a'>p</p><title>nor this</title></body></html>"
+    )
+    page = extract(PAGE, html)
+    assert page.title == "The title"
+    assert page.ids == frozenset({"t", "s%31", "s1", "n"})
