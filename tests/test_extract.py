@@ -12,6 +12,7 @@ from selectolax.lexbor import LexborHTMLParser
 from linkcheck.extract import (
     _SKIP_SCHEMES,
     ExtractCache,
+    Extracted,
     ExtractJob,
     Found,
     _base,
@@ -19,6 +20,8 @@ from linkcheck.extract import (
     extract_ids,
     extract_page,
     extractable,
+    pack_extracted,
+    unpack_extracted,
 )
 from linkcheck.model import Hop, Link, Response
 from linkcheck.urls import (
@@ -440,3 +443,24 @@ def test_ids_and_title_come_from_one_walk_as_from_two() -> None:
     page = extract(PAGE, html)
     assert page.title == "The title"
     assert page.ids == frozenset({"t", "s%31", "s1", "n"})
+
+
+def test_an_extracted_page_packs_and_unpacks_to_itself() -> None:
+    html = (
+        "<html lang='el'><head><title>Τίτλος</title>"
+        "<link rel='alternate' hreflang='en' href='/en/x'></head><body>"
+        "<main><h1 id='a%31'>Άρθρο</h1><p>κείμενο</p></main>"
+        "<a href='http://[::1'>bad</a><a href='/y#frag'>y</a><a class='notice' href='/old'>o</a>"
+        "</body></html>"
+    )
+    job = ExtractJob(selector="a.notice", digest=True, depth=2)
+    extracted = extract_page(PAGE, html, job, ExtractCache())
+    page = extracted.page
+    assert page is not None and page.alternates and page.malformed and page.notice
+    assert page.ids and page.text and extracted.found
+    assert unpack_extracted(pack_extracted(extracted)) == extracted
+
+
+def test_a_page_that_could_not_be_parsed_packs_and_unpacks_to_itself() -> None:
+    extracted = Extracted(None, [], "the HTML could not be parsed (RecursionError: deep)")
+    assert unpack_extracted(pack_extracted(extracted)) == extracted
