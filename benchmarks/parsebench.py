@@ -67,7 +67,7 @@ def one_pass(config_path: Path, pages: list[tuple[str, str]]) -> tuple[float, Cr
     parse = crawler._parse
     started = time.process_time()
     for url, text in pages:
-        parse(url, text, state, 0, 1)
+        parse(url, text, state, 1)
     return time.process_time() - started, crawler.result
 
 

@@ -1,5 +1,5 @@
 """`python -m linkcheck` runs the command line."""
 
-from linkcheck.cli import main
+from linkcheck.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -10,13 +10,16 @@ are dropped. The counterpart notice link (the site's `counterpart.selector`) is 
 
 from __future__ import annotations
 
+import marshal
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from linkcheck.model import Alternate, Link, Page
+from linkcheck.model import Alternate, Link, Page, Response
 from linkcheck.urls import (
     UrlError,
     is_http,
@@ -31,10 +34,17 @@ __all__ = [
     "DIGEST_CHARS",
     "DIGEST_WORDS",
     "ExtractCache",
+    "ExtractJob",
+    "Extracted",
+    "Found",
     "extract",
     "extract_ids",
+    "extract_page",
+    "extractable",
     "main_text",
+    "pack_extracted",
     "selector_problem",
+    "unpack_extracted",
 ]
 
 DIGEST_WORDS = 2000
@@ -54,6 +64,13 @@ MAX_REFERENCE = 300
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "blob:")
 _NOT_TEXT = ["script", "style", "noscript", "template", "svg"]
 
+
+_SRCSET_TAGS = ("img", "source")
+_BASE_TAG = re.compile(r"(?i)<base")
+"""What the source of a page with a <base> element holds (the parser makes none without)."""
+
+Found = tuple[tuple[str, str], str]
+"""A link as `extract(found=...)` gives it: ((absolute URL, decoded fragment), element)."""
 
 Answers = dict[str, tuple[str, str] | None]
 """Reference as written → its answer (`ExtractCache.resolve`), for the pages that share a
@@ -179,20 +196,22 @@ def extract(
     digest: bool = True,
     depth: int = 0,
     cache: ExtractCache | None = None,
-    found: list[tuple[str, str, str]] | None = None,
+    found: list[Found] | None = None,
 ) -> Page:
     """The page found at `url` (normalised, no fragment) whose markup is `html`.
 
     `selector` picks the counterpart notice; `digest=False` skips the text digest (pages
     that are never compared); `cache` is the crawl's `ExtractCache` (without one, nothing
-    is shared with other pages). With `found`, the links are appended to it as (url,
-    fragment, element) and the page has none: the crawl indexes them and keeps the page
-    without them, and making `Link` records it drops cost as much as finding them.
+    is shared with other pages). With `found`, the links are appended to it as `Found`
+    pairs ((url, fragment), element) and the page has none: the crawl indexes them and
+    keeps the page without them, and making `Link` records it drops cost as much as
+    finding them.
     """
     if cache is None:
         cache = ExtractCache()
     tree = LexborHTMLParser(html)
-    base = _base(tree, url)
+    # Most pages have no <base>: a scan of the source for one is cheaper than the query.
+    base = _base(tree, url) if _BASE_TAG.search(html) else url
     origin, site, folder = cache.answers(base)
     resolve = cache.resolve
     notice_node = _notice_node(tree, selector) if selector else None
@@ -205,9 +224,9 @@ def extract(
     links: list[Link] = []
     alternates: list[Alternate] = []
     malformed: dict[str, str] = {}
-    seen: set[tuple[tuple[str, str], str]] = set()
+    seen: set[Found] = set()
+    kept = 0
     notice_id = notice_node.mem_id if notice_node is not None else None
-    collect = found.append if found is not None else None
     for node in tree.css(_LINK_SELECTOR):
         if notice_id is not None and node.mem_id == notice_id:
             continue
@@ -215,16 +234,14 @@ def extract(
         attrs = node.attributes
         href = attrs.get("href")
         src = attrs.get("src")
-        if tag in ("img", "source") and attrs.get("srcset"):
-            references = _references(tag, attrs)
+        if tag in _SRCSET_TAGS and attrs.get("srcset"):
+            references: Sequence[tuple[str, str]] = _references(tag, attrs)
         elif href:
-            references = [("href", href), ("src", src)] if src else [("href", href)]
+            references = (("href", href), ("src", src)) if src else (("href", href),)
         elif src:
-            references = [("src", src)]
+            references = (("src", src),)
         else:
             continue
-        rel = attrs.get("rel")
-        rel = rel.lower() if rel else ""
         for attribute, reference in references:
             target = site.get(reference, _MISSING)
             if target is _MISSING:
@@ -237,22 +254,24 @@ def extract(
                     if problem is not None and reference not in malformed:
                         malformed[reference[:MAX_REFERENCE]] = problem
                 continue
-            key = (target, tag)
-            if key not in seen:
-                seen.add(key)
-                if collect is not None:
-                    collect((target[0], target[1], tag))
+            link = (target, tag)
+            seen.add(link)
+            if len(seen) > kept:  # new on this page (one hash of the pair, not two)
+                kept += 1
+                if found is not None:
+                    found.append(link)
                 else:
+                    rel = (attrs.get("rel") or "").lower()
                     links.append(Link(target[0], target[1], url, tag, attribute, rel))
-            if tag == "link" and "alternate" in rel.split() and attrs.get("hreflang"):
-                hreflang = (attrs.get("hreflang") or "").strip()
-                alternates.append(Alternate(hreflang, target[0]))
+            if tag == "link" and attrs.get("hreflang"):
+                alternate = _alternate(attrs, target[0])
+                if alternate is not None:
+                    alternates.append(alternate)
 
     root = tree.root
     lang = ((root.attributes.get("lang") or "") if root is not None else "").strip()
-    title_node = tree.css_first("title")
+    ids, title_node = _ids_and_title(tree)
     title = " ".join(title_node.text().split()) if title_node is not None else ""
-    ids = extract_ids(tree)
     text = main_text(tree) if digest else ""
     return Page(
         url=url,
@@ -268,19 +287,124 @@ def extract(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ExtractJob:
+    """How the crawl extracts one of its pages: `extract`'s options besides the page."""
+
+    selector: str | None = None
+    digest: bool = True
+    depth: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """A crawled page extracted (`page` without its links, `found` has them), or `problem`:
+    why its HTML could not be parsed (then `page` is None)."""
+
+    page: Page | None
+    found: list[Found] = field(default_factory=list)
+    problem: str | None = None
+
+
+def extract_page(url: str, html: str, job: ExtractJob, cache: ExtractCache) -> Extracted:
+    """`extract` as the crawl uses it, wherever it runs (the crawl's process or the fetch
+    process): never raises, hostile markup gives a `problem` instead."""
+    found: list[Found] = []
+    try:
+        page = extract(
+            url,
+            html,
+            selector=job.selector,
+            digest=job.digest,
+            depth=job.depth,
+            cache=cache,
+            found=found,
+        )
+    except Exception as exc:  # hostile markup must not stop the crawl, nor pass unseen
+        return Extracted(None, [], f"the HTML could not be parsed ({type(exc).__name__}: {exc})")
+    return Extracted(page, found)
+
+
+_PACK_VERSION = 4  # marshal's format: both ends of a fetch process are one interpreter
+
+
+def pack_extracted(extracted: Extracted) -> bytes:
+    """`extracted` as bytes for the fetch process's answer (marshal of plain values: it
+    cannot carry code, and costs a fraction of a pickle of the records)."""
+    page = extracted.page
+    fields = None
+    if page is not None:
+        if page.links:
+            raise ValueError("an extracted page keeps its links in `found`")
+        fields = (
+            page.url,
+            page.title,
+            page.text,
+            page.lang,
+            page.ids,
+            tuple((a.hreflang, a.url) for a in page.alternates),
+            page.notice,
+            page.depth,
+            page.malformed,
+        )
+    return marshal.dumps((fields, extracted.found, extracted.problem), _PACK_VERSION)
+
+
+def unpack_extracted(data: bytes | memoryview) -> Extracted:
+    """The `Extracted` that `pack_extracted` packed."""
+    fields, found, problem = marshal.loads(data)
+    if fields is None:
+        return Extracted(None, found, problem)
+    url, title, text, lang, ids, alternates, notice, depth, malformed = fields
+    page = Page(
+        url,
+        title,
+        text,
+        lang,
+        ids,
+        (),
+        tuple(Alternate(hreflang, target) for hreflang, target in alternates),
+        notice,
+        depth,
+        malformed,
+    )
+    return Extracted(page, found, problem)
+
+
+def extractable(response: Response) -> bool:
+    """A crawled answer that is a page to extract as it is (no redirect to judge first)."""
+    return response.ok and response.text is not None and response.is_html and not response.hops
+
+
 def extract_ids(tree_or_html: LexborHTMLParser | str) -> frozenset[str]:
     """Fragment targets of a page: element ids and `<a name>`, percent-decoded."""
     tree = LexborHTMLParser(tree_or_html) if isinstance(tree_or_html, str) else tree_or_html
+    return _ids_and_title(tree)[0]
+
+
+def _ids_and_title(tree: LexborHTMLParser) -> tuple[frozenset[str], LexborNode | None]:
+    """`extract_ids` and the first `<title>`: one walk of the tree for both."""
     names: set[str] = set()
-    for node in tree.css("[id], a[name]"):
+    title: LexborNode | None = None
+    for node in tree.css("[id], a[name], title"):
+        tag = node.tag
+        if tag == "title" and title is None:
+            title = node
         attrs = node.attributes
         for key in ("id", "name"):
             value = attrs.get(key)
-            if value and (key == "id" or node.tag == "a"):
+            if value and (key == "id" or tag == "a"):
                 names.add(value)
                 if "%" in value:
                     names.add(unquote(value))
-    return frozenset(names)
+    return frozenset(names), title
+
+
+def _alternate(attrs: dict[str, str | None], url: str) -> Alternate | None:
+    """The `<link rel=alternate hreflang>` a `link` element is, if it is one."""
+    if "alternate" not in (attrs.get("rel") or "").lower().split():
+        return None
+    return Alternate((attrs.get("hreflang") or "").strip(), url)
 
 
 def _references(tag: str, attrs: dict[str, str | None]) -> list[tuple[str, str]]:

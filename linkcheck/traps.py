@@ -27,7 +27,8 @@ DEFAULT_BUDGET = 25
 """Same-shape hops followed in a row unless `settings.max_per_pattern` says otherwise."""
 
 _DIGITS = re.compile(r"\d+")
-_HEXISH = re.compile(r"(?i)^(?=[0-9a-f-]*\d)[0-9a-f-]{16,}$")
+_HEX_ID_MIN = 16
+_HEXISH = re.compile(rf"(?i)^(?=[0-9a-f-]*\d)[0-9a-f-]{{{_HEX_ID_MIN},}}$")
 
 
 @lru_cache(maxsize=65536)
@@ -41,8 +42,11 @@ def shape_of(url: str) -> str:
 
 
 def _path_shape(path: str) -> str:
+    segments = path.split("/")
+    if max(map(len, segments)) < _HEX_ID_MIN:  # no id long enough: one pass over the path
+        return _DIGITS.sub("N", path)
     return "/".join(
-        "H" if _HEXISH.match(segment) else _DIGITS.sub("N", segment) for segment in path.split("/")
+        "H" if _HEXISH.match(segment) else _DIGITS.sub("N", segment) for segment in segments
     )
 
 

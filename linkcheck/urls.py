@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
 
 __all__ = [
     "HostScope",
@@ -50,8 +50,9 @@ _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 _CANONICAL_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]*\Z")
 _CANONICAL_QUERY = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
 _HEX = "0123456789ABCDEF"
-_PATH_SAFE_TEXT = "!$&'()*+,;=:@/%"  # for quote(): unreserved are always safe; '%' fixed after
-_QUERY_SAFE_TEXT = _PATH_SAFE_TEXT + "?"
+# Runs of what a path (query) component must percent-encode; '%' is left for `_BAD_ESCAPE`.
+_PATH_UNSAFE_RUN = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]+")
+_QUERY_UNSAFE_RUN = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]+")
 _CONTROLS = dict.fromkeys(range(0x20))  # str.translate table deleting C0 controls
 _ANY_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})?")
 # An escape that is not canonical: bare '%', lower-case hex, or an escaped unreserved byte.
@@ -66,6 +67,12 @@ _FAST_CANONICAL = re.compile(
     r"(?P<scheme>https?)://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::(?P<port>[1-9][0-9]{0,4}))?"
     r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]+)?\Z"
 )
+# An origin `normalize` leaves as it is (lower-case http(s) and host, no userinfo, a port
+# without a leading zero), followed by the path; and what `urlsplit` would delete anywhere.
+_CANONICAL_ORIGIN = re.compile(
+    r"(?P<scheme>https?)://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::(?P<port>[1-9][0-9]{0,4}))?(?=/)"
+)
+_SPLIT_REMOVES = re.compile(r"[\t\r\n]")
 _NEEDLESS_ESCAPE = re.compile(r"%(?![0-9A-F]{2})|%(?:2[DE]|3[0-9]|[46][1-9A-F]|[57][0-9A]|5F|7E)")
 
 
@@ -84,8 +91,10 @@ def _fix_escape(match: re.Match[str]) -> str:
 def _canonical_component(text: str, safe: frozenset[int]) -> str:
     """Percent-encoding made canonical for one path or query component.
 
-    `quote` (C-speed byte loop) encodes what must be, then one regex pass makes the escapes
-    canonical; the byte-by-byte loop remains for text `quote` cannot encode (lone surrogates).
+    Each run of characters that must be encoded is encoded at once (UTF-8, upper-case
+    `%XX`: what `quote` gives, without its Python call per byte), then, only when the text
+    came with escapes of its own, one regex pass makes those canonical. The byte-by-byte
+    loop remains for text UTF-8 cannot encode (lone surrogates) and other safe sets.
     """
     query = safe is _QUERY_SAFE
     fast = _CANONICAL_QUERY if query else _CANONICAL_PATH
@@ -93,13 +102,19 @@ def _canonical_component(text: str, safe: frozenset[int]) -> str:
         return text
     if safe is _PATH_SAFE or query:
         try:
-            quoted = quote(text, safe=_QUERY_SAFE_TEXT if query else _PATH_SAFE_TEXT)
+            quoted = (_QUERY_UNSAFE_RUN if query else _PATH_UNSAFE_RUN).sub(_escape_run, text)
         except UnicodeEncodeError:
             return _canonical_component_slow(text, safe)
-        if "%" in quoted and _BAD_ESCAPE.search(quoted):
+        # Escapes made here are upper-case and never of an unreserved byte: only the
+        # text's own can be wrong (a bare '%', lower-case hex, an escaped letter).
+        if "%" in text and _BAD_ESCAPE.search(quoted):
             return _ANY_ESCAPE.sub(_fix_escape, quoted)
         return quoted
     return _canonical_component_slow(text, safe)
+
+
+def _escape_run(match: re.Match[str]) -> str:
+    return "%" + match.group().encode("utf-8").hex("%").upper()
 
 
 def _canonical_component_slow(text: str, safe: frozenset[int]) -> str:
@@ -161,6 +176,9 @@ def normalize(url: str) -> str:
     if is_canonical(url):
         return url
     url = url.strip()
+    origin = _CANONICAL_ORIGIN.match(url)
+    if origin is not None and _plain_origin(origin) and not _SPLIT_REMOVES.search(url):
+        return _with_canonical_origin(origin[0], url[origin.end() :])
     try:
         parts = urlsplit(url)
     except ValueError as exc:
@@ -189,13 +207,29 @@ def normalize(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, fragment))
 
 
+def _plain_origin(origin: re.Match[str]) -> bool:
+    """The origin matched (`_CANONICAL_ORIGIN`, `_FAST_CANONICAL`) is what `normalize`
+    makes of it: no default or out-of-range port (the patterns refuse a zero-led one)."""
+    port = origin["port"]
+    return port is None or (int(port) != _DEFAULT_PORTS[origin["scheme"]] and int(port) <= 65535)
+
+
+def _with_canonical_origin(origin: str, rest: str) -> str:
+    """`normalize` of a URL whose origin is already canonical (`rest` starts with '/'):
+    only its path and query are made canonical, without `urlsplit` and `urlunsplit`
+    (most links of a site, spelled with raw non-ASCII or lower-case escapes)."""
+    head, _, fragment = rest.partition("#")
+    path, _, query = head.partition("?")
+    out = origin + (_remove_dot_segments(_canonical_component(path, _PATH_SAFE)) or "/")
+    if query:
+        out += "?" + _canonical_component(query, _QUERY_SAFE)
+    return out + "#" + fragment if fragment else out
+
+
 def is_canonical(url: str) -> bool:
     """A cheap test that `normalize(url) == url` (False means "maybe not": normalise it)."""
     match = _FAST_CANONICAL.match(url)
-    if match is None or "/." in url:
-        return False
-    port = match["port"]
-    if port is not None and (int(port) > 65535 or int(port) == _DEFAULT_PORTS[match["scheme"]]):
+    if match is None or "/." in url or not _plain_origin(match):
         return False
     return "%" not in url or _NEEDLESS_ESCAPE.search(url) is None
 

@@ -97,3 +97,15 @@ def test_report_json_lists_the_changes_since_the_previous_run(tmp_path: Path) ->
     changes = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["changes"]
     assert changes["previous"] == "2026-11-25T00:00:00"
     assert [f["url"] for f in changes["new"]] == [GONE.url] and changes["fixed"] == []
+
+
+def test_a_run_loads_a_writer_only_for_the_formats_it_writes(tmp_path: Path) -> None:
+    """Jinja2 and the HTML templates cost every run's start; JSON alone does not need them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import linkcheck.run; "
+        "assert 'jinja2' not in sys.modules and 'linkcheck.report.html' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)

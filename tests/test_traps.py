@@ -122,3 +122,23 @@ async def test_include_patterns_narrow_the_crawl(tmp_path: Path) -> None:
 )
 def test_the_fast_shape_is_the_parsed_shape(url: str) -> None:
     assert shape_of(url) == _parsed_shape(url)
+
+
+@pytest.mark.parametrize(
+    ("path", "shape"),
+    [
+        ("/", "/"),
+        ("", ""),
+        ("/a1/b22/c333", "/aN/bN/cN"),
+        ("/item/0123456789abcdef0123/", "/item/H/"),
+        ("/item/0123456789abcde/x2", "/item/Nabcde/xN"),  # 15 characters: not an id
+        ("/item/0123456789ABCDEF/9", "/item/H/N"),
+        ("/x/abcdefabcdefabcdef/1", "/x/abcdefabcdefabcdef/N"),  # no digit: not an id
+        ("/el/%CE%AC%CF%81/2026/11/", "/el/%CE%AC%CF%N/N/N/"),
+        ("//a//1//", "//a//N//"),
+    ],
+)
+def test_a_path_shape_collapses_digits_and_long_hex_ids(path: str, shape: str) -> None:
+    from linkcheck.traps import _path_shape
+
+    assert _path_shape(path) == shape

@@ -179,6 +179,53 @@ def test_canonical_shortcut_never_changes_normalize(
         assert slow == url
 
 
+def _messy_urls(count: int) -> list[str]:
+    """URLs with canonical-looking origins and every kind of path, query and fragment."""
+    import random
+
+    rng = random.Random(11)
+    origins = [
+        "https://h.org",
+        "http://h.org",
+        "https://H.org",
+        "https://h.org.",
+        "https://h.org:443",
+        "https://h.org:0081",
+        "https://h.org:81",
+        "https://h.org:65536",
+        "http://127.0.0.1:8711",
+        "https://u:p@h.org",
+        "https://[::1]:8080",
+        " https://h.org",
+    ]
+    pieces = [*"a/.?#&=~-% \t\n\r\\@:;", "..", "%41", "%ce%b1", "%2F", "%2", "α", "é", "😀"]
+    pieces += ["\ud800", "\x00", "\x7f"]
+    return [
+        rng.choice(origins) + "/" + "".join(rng.choices(pieces, k=rng.randint(0, 10)))
+        for _ in range(count)
+    ]
+
+
+@pytest.mark.parametrize("url", _CANONICAL_CASES + _messy_urls(400))
+def test_canonical_origin_shortcut_never_changes_normalize(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A URL whose origin is already canonical skips urlsplit: the result is the same."""
+    import re
+
+    from linkcheck import urls
+
+    def outcome() -> str:
+        try:
+            return urls.normalize.__wrapped__(url)  # type: ignore[attr-defined]
+        except urls.UrlError as exc:
+            return f"UrlError {exc}"
+
+    fast = outcome()
+    monkeypatch.setattr(urls, "_CANONICAL_ORIGIN", re.compile(r"(?!)"))
+    assert outcome() == fast
+
+
 @pytest.mark.parametrize(
     ("url", "canonical"),
     [

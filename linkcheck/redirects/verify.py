@@ -138,7 +138,7 @@ def plan_checks(
             target = None if rule.gone else _absolute(example.target, origin)
             checks.setdefault((rule.index, url), Check(rule, url, target))
     by_host = _regexes_by_host(regexes, origin)
-    for raw in dict.fromkeys(seen_urls):
+    for raw in dict.fromkeys(seen_urls) if regexes else ():  # no regex: no URL to attribute
         url = _absolute(raw, None)
         if url is None or url.partition("?")[0] in exact or len(url) > MAX_SUBJECT:
             continue  # (no user regex sees a URL that long: redos.py)
