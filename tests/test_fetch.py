@@ -286,6 +286,23 @@ class TestPoliteness:
         # Generous: within any 0.9 s (server-side times), never more than 4 starts.
         assert all(sum(1 for t in starts if s <= t < s + 0.9) <= 4 for s in starts), starts
 
+    async def test_a_rate_start_moves_to_when_the_request_was_sent(
+        self, aiohttp_server: ServerFactory
+    ) -> None:
+        """The limiter's start cell is stamped when the headers leave (not left at admission)."""
+
+        async def handler(request: web.Request) -> web.Response:
+            return web.Response(text="x", content_type="text/html")
+
+        app = web.Application()
+        app.router.add_get("/", handler)
+        server = await aiohttp_server(app)
+        async with Fetcher(FAST) as fetcher:
+            cell = [0.0]
+            answer = await fetcher._exchange(url_of(server, "/"), "GET", True, cell=cell)
+        assert answer.status == 200
+        assert cell[0] > 0.0
+
 
 class TestScope:
     async def test_non_http_urls_are_never_fetched(self) -> None:
