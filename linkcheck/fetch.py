@@ -46,7 +46,7 @@ from linkcheck.config import REDIRECT_STATUSES, Settings
 from linkcheck.journal import Journal
 from linkcheck.model import Hop, Response
 from linkcheck.robots import RobotsCache, RobotsRules, product_token
-from linkcheck.urls import UrlError, is_http, origin_of, resolve, unmap_url
+from linkcheck.urls import UrlError, is_http, origin_key, origin_of, resolve, unmap_url
 
 __all__ = ["FetchClient", "Fetcher", "decode_body"]
 
@@ -252,6 +252,7 @@ class Fetcher:
         self._remap = tuple(remap)
         self._robots_on = robots
         self._robots_exempt = frozenset(robots_exempt)
+        self._robots_origins: dict[str, str] = {}
         self._robots = RobotsCache(self._load_robots, settings.user_agent)
         self._delays_applied: set[str] = set()
         self.journal = journal
@@ -452,16 +453,28 @@ class Fetcher:
 
     # ------------------------------------------------------------------ robots.txt
 
-    def _robots_applies(self, url: str) -> bool:
-        if not self._robots_on or origin_of(url) in self._robots_exempt:
-            return False
-        return not any(url.startswith(source) for source, _ in self._remap)
+    def _robots_origin(self, url: str) -> str | None:
+        """`url`'s origin if robots.txt applies to it (None: robots off, exempt origin,
+        or remapped). Kept per `origin_key` slice: this runs before every request."""
+        if not self._robots_on:
+            return None
+        key = origin_key(url)
+        origin = self._robots_origins.get(key) if key is not None else None
+        if origin is None:
+            origin = origin_of(url)
+            origin = "" if origin in self._robots_exempt else origin
+            if key is not None:
+                self._robots_origins[key] = origin
+        if not origin or (self._remap and any(url.startswith(s) for s, _ in self._remap)):
+            return None
+        return origin
 
     async def _robots_refusal(self, url: str) -> str | None:
         """Why robots.txt forbids `url` (None when allowed or not applicable)."""
-        if not self._robots_applies(url) or url.split("?", 1)[0].endswith("/robots.txt"):
+        origin = self._robots_origin(url)
+        if origin is None or url.split("?", 1)[0].endswith("/robots.txt"):
             return None
-        allowed, rules = await self._robots.allowed(url)
+        allowed, rules = await self._robots.allowed(url, origin)
         if rules.origin not in self._delays_applied:
             self._delays_applied.add(rules.origin)
             self._apply_delay(rules)
