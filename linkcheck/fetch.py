@@ -103,7 +103,10 @@ class _HostLimiter:
     # time (STRIKES_BEFORE_BACKOFF in a row, then doubling up to MAX_HOST_BACKOFF).
 
     def paused(self) -> bool:
-        return asyncio.get_running_loop().time() < self._paused_until
+        # A host never paused skips the clock (this runs twice per request).
+        return bool(self._paused_until) and (
+            asyncio.get_running_loop().time() < self._paused_until
+        )
 
     async def unpaused(self) -> None:
         """Return once the host is not paused (a Retry-After or a 5xx backoff is over)."""
@@ -144,6 +147,12 @@ class _HostLimiter:
             starts.append(cell)
             return cell
         return None
+
+    def turn_now(self) -> list[float] | None:
+        """A start cell if one more request may start right now without waiting, else None."""
+        if self._lock.locked():
+            return None  # others are waiting for their turn: queue behind them
+        return self._admit(asyncio.get_running_loop().time())
 
     async def wait_turn(self) -> list[float]:
         """Return when one more request may start without exceeding the rate.
@@ -350,8 +359,9 @@ class Fetcher:
             )
             if conditional is not None and answer.status == 304:
                 return conditional.response
-            location = answer.location() if answer.status is not None else None
-            redirect = answer.status in REDIRECT_STATUSES
+            status = answer.status or 0
+            location = answer.location() if 300 <= status < 400 else None
+            redirect = status in REDIRECT_STATUSES
             if follow and redirect and not (location or "").strip():
                 # A redirect that says not where to: no usable answer (C101), not a page.
                 why = f"{answer.status} redirect without a Location header"
@@ -521,11 +531,12 @@ class Fetcher:
         limiter = self._limiter(host)
         attempt = 0
         while True:
-            await limiter.unpaused()
+            if limiter.paused():
+                await limiter.unpaused()
             async with limiter.slots, self._global:
                 if limiter.paused():
                     continue  # a pause began while this request waited for a slot
-                cell = await limiter.wait_turn()
+                cell = limiter.turn_now() or await limiter.wait_turn()
                 answer = await self._exchange(target, method, read_body, raw, headers, cell)
             limiter.outcome(answer.status, answer.retry_after, settings.retry_backoff)
             if attempt >= settings.retries or not _retryable(answer):
@@ -563,9 +574,11 @@ class Fetcher:
                         answer.status = resp.status
                         answer.content_type = resp.content_type
                         answer.headers = tuple(
-                            (key, value)
-                            for key, value in resp.headers.items()
-                            if key.lower() in KEPT_HEADERS
+                            [
+                                (key, value)
+                                for key, value in resp.headers.items()
+                                if key.lower() in KEPT_HEADERS
+                            ]
                         )
                         if resp.status == 429 or resp.status >= 500:
                             answer.retry_after = _retry_after(
