@@ -21,6 +21,7 @@ import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from charset_normalizer import from_bytes
 
@@ -67,6 +68,8 @@ _ALIASES = {
     "utf8": "utf-8",
 }
 
+_BOM_FIRST_BYTES = frozenset(bom[0] for bom, _ in _BOMS)
+
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
     (b"GIF87a", "a GIF image"),
@@ -82,6 +85,9 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"wOFF", "a web font"),
     (b"wOF2", "a web font"),
 )
+
+_MAGIC_PREFIXES = tuple(magic for magic, _ in _MAGIC)
+"""All magic numbers at once: one `startswith` call rules them out for a text page."""
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 """C0 controls that no text charset uses for text (tab, newlines, form feed, ESC excepted)."""
@@ -106,8 +112,11 @@ class Decoded:
     problem: str | None = None
 
 
+@lru_cache(maxsize=1024)
 def codec_name(label: str | None) -> str | None:
-    """The Python codec for a charset label (WHATWG aliases applied), None if unknown."""
+    """The Python codec for a charset label (WHATWG aliases applied), None if unknown.
+
+    Cached: every page names its charset, and a run meets only a few labels."""
     if not label:
         return None
     label = label.strip().strip("\"'").lower()
@@ -127,8 +136,11 @@ def _is_text_codec(name: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=256)
 def charset_from_content_type(content_type: str) -> str | None:
-    """The charset label in a `Content-Type` header value, as written (None if absent)."""
+    """The charset label in a `Content-Type` header value, as written (None if absent).
+
+    Cached: a run meets only a few distinct Content-Type values."""
     match = _CHARSET_PARAM.search(content_type.encode("latin-1", "replace"))
     return match.group(1).decode("ascii") if match else None
 
@@ -157,9 +169,10 @@ def binary_kind(body: bytes) -> str | None:
     Magic numbers first; then a high share of NUL and control bytes in the first KiBs,
     which no legacy text charset produces (UTF-16 is caught earlier by BOM/header).
     """
-    for magic, kind in _MAGIC:
-        if body.startswith(magic):
-            return kind
+    if body.startswith(_MAGIC_PREFIXES):
+        for magic, kind in _MAGIC:
+            if body.startswith(magic):
+                return kind
     sample = body[:8192]
     if not sample:
         return None
@@ -267,7 +280,7 @@ def decode_body(body: bytes, content_type: str = "") -> Decoded:
     """Decode a response body (see the module docstring for the order and the problems)."""
     if not body:
         return Decoded(text="", charset="utf-8", source="empty")
-    bom = sniff_bom(body)
+    bom = sniff_bom(body) if body[0] in _BOM_FIRST_BYTES else None
     if bom is not None:
         # Python's utf-16-le/-be etc. keep the BOM as U+FEFF: strip it.
         return Decoded(body.decode(bom, "replace").lstrip("\ufeff"), bom, "bom")

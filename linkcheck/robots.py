@@ -65,6 +65,8 @@ class RobotsRules:
 
     def allowed(self, url: str, user_agent: str) -> bool:
         """Whether `user_agent` may fetch `url` (an absolute URL on this origin)."""
+        if self.parser is None and self.state != "unreachable":
+            return True  # allow_all: every URL, no need to parse it
         if urlsplit(url).path == "/robots.txt":
             return True
         if self.state == "unreachable":
@@ -168,31 +170,35 @@ class RobotsCache:
         self._rules: dict[str, RobotsRules] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    def cached(self, url: str) -> RobotsRules | None:
-        """The rules already known for `url`'s origin, if fresh (no I/O)."""
-        rules = self._rules.get(origin_of(url))
-        if rules is None or rules.stale(time.monotonic()):
+    def cached(self, url: str, origin: str | None = None) -> RobotsRules | None:
+        """The rules already known for `url`'s origin (`origin_of(url)` if the caller
+        knows it), if fresh (no I/O)."""
+        rules = self._rules.get(origin_of(url) if origin is None else origin)
+        if rules is None or (rules.expires is not None and rules.stale(time.monotonic())):
             return None
         return rules
 
-    async def rules_for(self, url: str) -> RobotsRules:
+    async def rules_for(self, url: str, origin: str | None = None) -> RobotsRules:
         """The rules of `url`'s origin, fetching robots.txt if not yet known."""
-        origin = origin_of(url)
-        rules = self.cached(url)
+        if origin is None:
+            origin = origin_of(url)
+        rules = self.cached(url, origin)
         if rules is not None:
             return rules
         lock = self._locks.setdefault(origin, asyncio.Lock())
         async with lock:
-            rules = self.cached(url)
+            rules = self.cached(url, origin)
             if rules is None:
                 response = await self._load(robots_url(url))
                 rules = rules_from_response(origin, response)
                 self._rules[origin] = rules
         return rules
 
-    async def allowed(self, url: str) -> tuple[bool, RobotsRules]:
+    async def allowed(self, url: str, origin: str | None = None) -> tuple[bool, RobotsRules]:
         """Whether `url` may be fetched, with the rules that decided it."""
-        rules = await self.rules_for(url)
+        rules = self.cached(url, origin) if origin is not None else None
+        if rules is None:
+            rules = await self.rules_for(url, origin)
         return rules.allowed(url, self._user_agent), rules
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "is_http",
     "join_key",
     "normalize",
+    "origin_key",
     "origin_of",
     "path_of",
     "resolve",
@@ -319,6 +320,28 @@ def origin_of(url: str) -> str:
     """`scheme://host[:port]` of a normalised URL."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def origin_key(url: str) -> str | None:
+    """`scheme://netloc` as written, sliced without parsing, for per-origin caches.
+
+    For a URL starting with `http://` or `https://` this is everything before the first
+    `/`, `?` or `#` after the scheme: exactly the text `urlsplit` takes the netloc from,
+    so every URL with the same key has the same `origin_of`. None for anything else
+    (callers then take the slow path).
+    """
+    if url.startswith("http://"):
+        start = 7
+    elif url.startswith("https://"):
+        start = 8
+    else:
+        return None
+    end = len(url)
+    for stop in "/?#":
+        found = url.find(stop, start, end)
+        if found >= 0:
+            end = found
+    return url[:end]
 
 
 def host_of(url: str) -> str:

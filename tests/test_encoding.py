@@ -6,6 +6,7 @@ import codecs
 
 import pytest
 
+from linkcheck import encoding
 from linkcheck.encoding import (
     binary_kind,
     charset_from_content_type,
@@ -165,3 +166,20 @@ def test_empty_body_is_empty_text() -> None:
 )
 def test_charset_from_content_type(value: str, label: str | None) -> None:
     assert charset_from_content_type(value) == label
+
+
+@pytest.mark.parametrize(("magic", "kind"), encoding._MAGIC)
+def test_every_magic_number_is_recognised(magic: bytes, kind: str) -> None:
+    """The one-call prefix check in front of the magic table lets none of them through."""
+    body = magic + b"<html><p>some text after the magic number</p></html>" * 20
+    assert encoding.binary_kind(body) == kind
+    decoded = encoding.decode_body(body, "text/html; charset=utf-8")
+    assert decoded.text is None and decoded.problem == f"body is {kind}"
+
+
+@pytest.mark.parametrize(("bom", "codec"), encoding._BOMS)
+def test_every_bom_is_honoured_whatever_the_header_says(bom: bytes, codec: str) -> None:
+    """The first-byte check in front of sniff_bom lets no BOM through."""
+    body = bom + "<p>Ωμέγα</p>".encode(codec)
+    decoded = encoding.decode_body(body, "text/html; charset=koi8-r")
+    assert (decoded.text, decoded.charset, decoded.source) == ("<p>Ωμέγα</p>", codec, "bom")

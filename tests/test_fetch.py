@@ -247,6 +247,71 @@ class TestRetries:
         assert response.error_kind == "timeout"
 
 
+class TestTimeouts:
+    """The shared deadline timer behaves like one asyncio.timeout per request."""
+
+    @staticmethod
+    async def stalling_server(aiohttp_server: ServerFactory) -> TestServer:
+        async def handler(request: web.Request) -> web.Response:
+            delay = float(request.query.get("delay", "0"))
+            await asyncio.sleep(delay)
+            return web.Response(text="x", content_type="text/html")
+
+        app = web.Application()
+        app.router.add_get("/", handler)
+        return await aiohttp_server(app)
+
+    async def test_each_request_gets_its_own_deadline(self, aiohttp_server: ServerFactory) -> None:
+        """Stalled requests started at different times all time out; quick ones between
+        them are answered (the one timer re-arms itself for the next deadline)."""
+        server = await self.stalling_server(aiohttp_server)
+        async with Fetcher(replace(FAST, retries=0, timeout=1.0)) as fetcher:
+
+            async def later(delay: float, url: str) -> str | None:
+                await asyncio.sleep(delay)
+                return (await fetcher.fetch(url)).error_kind
+
+            stalled, quick = url_of(server, "/?delay=4"), url_of(server, "/")
+            kinds = await asyncio.gather(
+                later(0.0, stalled),
+                later(0.0, quick),
+                later(0.3, stalled),  # due after the first deadline fired: the timer re-arms
+                later(0.6, quick),
+            )
+            kinds.append(await later(0.0, stalled))  # no request in flight: a new timer
+        assert kinds == ["timeout", None, "timeout", None, "timeout"]
+
+    async def test_a_timed_out_request_leaves_the_task_uncancelled(
+        self, aiohttp_server: ServerFactory
+    ) -> None:
+        """After a timeout the task counts no pending cancellation: a caller's own
+        asyncio.timeout around it still works as usual."""
+        server = await self.stalling_server(aiohttp_server)
+        async with Fetcher(replace(FAST, retries=0, timeout=0.2)) as fetcher:
+            async with asyncio.timeout(10):
+                response = await fetcher.fetch(url_of(server, "/?delay=5"))
+                task = asyncio.current_task()
+                assert task is not None and task.cancelling() == 0
+            again = await fetcher.fetch(url_of(server, "/"))
+        assert response.error_kind == "timeout"
+        assert again.status == 200
+
+    async def test_a_cancellation_from_the_caller_is_not_a_timeout(
+        self, aiohttp_server: ServerFactory
+    ) -> None:
+        server = await self.stalling_server(aiohttp_server)
+        async with Fetcher(replace(FAST, retries=0, timeout=5)) as fetcher:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.2):
+                    await fetcher.fetch(url_of(server, "/?delay=5"))
+            task = asyncio.create_task(fetcher.fetch(url_of(server, "/?delay=5")))
+            await asyncio.sleep(0.1)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert (await fetcher.fetch(url_of(server, "/"))).status == 200
+
+
 class TestPoliteness:
     async def test_per_host_caps_requests_in_flight(self, aiohttp_server: ServerFactory) -> None:
         state = {"now": 0, "max": 0}
@@ -285,6 +350,23 @@ class TestPoliteness:
         starts.sort()
         # Generous: within any 0.9 s (server-side times), never more than 4 starts.
         assert all(sum(1 for t in starts if s <= t < s + 0.9) <= 4 for s in starts), starts
+
+    async def test_a_rate_start_moves_to_when_the_request_was_sent(
+        self, aiohttp_server: ServerFactory
+    ) -> None:
+        """The limiter's start cell is stamped when the headers leave (not left at admission)."""
+
+        async def handler(request: web.Request) -> web.Response:
+            return web.Response(text="x", content_type="text/html")
+
+        app = web.Application()
+        app.router.add_get("/", handler)
+        server = await aiohttp_server(app)
+        async with Fetcher(FAST) as fetcher:
+            cell = [0.0]
+            answer = await fetcher._exchange(url_of(server, "/"), "GET", True, cell=cell)
+        assert answer.status == 200
+        assert cell[0] > 0.0
 
 
 class TestScope:

@@ -244,3 +244,36 @@ def test_canonical_shortcut_takes_ports_but_not_default_or_invalid_ones(
     from linkcheck import urls
 
     assert urls.is_canonical(url) is canonical
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://h.org/a/b?q=1#f",
+        "https://h.org:8443/",
+        "http://h.org",
+        "http://h.org?x=/y",
+        "http://h.org#/frag",
+        "http://user:pw@h.org/a",
+        "http://u@h.org@evil.org/a",
+        "http://H.Org:80/a",
+        "HTTP://h.org/a",
+        "http://h.o\trg/a",
+        "http://[::1]:8080/a",
+        "ftp://h.org/a",
+        " http://h.org/a",
+        "http:/h.org/a",
+        "mailto:a@h.org",
+    ],
+)
+def test_origin_key_urls_sharing_a_key_share_the_origin(url: str) -> None:
+    """A per-origin cache keyed on the slice answers what origin_of would have."""
+    from linkcheck.urls import origin_key, origin_of
+
+    key = origin_key(url)
+    if key is None:
+        assert not url.startswith(("http://", "https://"))
+    else:
+        assert url.startswith(key)
+        assert origin_of(key) == origin_of(url)
+        assert origin_of(key + "/other?x#y") == origin_of(url)
