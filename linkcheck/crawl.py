@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from linkcheck.config import Config, Site
-from linkcheck.extract import ExtractCache, Extracted, ExtractJob, extract_ids, extract_page
+from linkcheck.extract import ExtractCache, Found, extract, extract_ids
 from linkcheck.model import Page, Response
 from linkcheck.redos import MAX_SUBJECT
 from linkcheck.sitemaps import MAX_DECODED_BYTES, parse_sitemap
@@ -363,13 +363,10 @@ class _Crawler:
             return
         state.reserved += 1
         try:
-            response, extracted = await self.fetcher.fetch_page(url, self._job(state, url, depth))
+            response = await self.fetcher.fetch(url)
         finally:
             state.reserved -= 1
         self._record(url, response)
-        if extracted is not None:  # the fetch process had the CPU to spare: done there
-            self._index(url, extracted, state, depth)
-            return
         if response.text is None or not response.ok:
             return
         if "xml" in response.content_type and "html" not in response.content_type:
@@ -389,25 +386,23 @@ class _Crawler:
             self.result.links.setdefault(final, LinkTarget())
         self._parse(page_url, response.text, state, depth)
 
-    def _job(self, state: _SiteState, url: str, depth: int) -> ExtractJob:
-        counterpart = state.site.counterpart
-        return ExtractJob(
-            selector=counterpart.selector if counterpart else None,
-            digest=state.digest and _upgraded(state.site, url),
-            depth=depth,
-        )
-
     def _parse(self, url: str, text: str, state: _SiteState, depth: int) -> None:
-        job = self._job(state, url, depth)
-        self._index(url, extract_page(url, text, job, self.extract_cache), state, depth)
-
-    def _index(self, url: str, extracted: Extracted, state: _SiteState, depth: int) -> None:
-        """Keep a page extracted here or in the fetch process, and index its links."""
-        page = extracted.page
-        if page is None:
+        counterpart = state.site.counterpart
+        found: list[Found] = []  # the page's links: ((url, fragment), element)
+        try:
+            page = extract(
+                url,
+                text,
+                selector=counterpart.selector if counterpart else None,
+                digest=state.digest and _upgraded(state.site, url),
+                depth=depth,
+                cache=self.extract_cache,
+                found=found,
+            )
+        except Exception as exc:  # hostile markup must not stop the crawl, nor pass unseen
             response = self.result.responses.get(url)
             if response is not None and response.unusable is None:
-                problem = extracted.problem or "the HTML could not be parsed"
+                problem = f"the HTML could not be parsed ({type(exc).__name__}: {exc})"
                 self.result.responses[url] = replace(response, unusable=problem[:300])
             return
         state.parsed += 1
@@ -418,7 +413,7 @@ class _Crawler:
         index = self.result.links
         secure = url.startswith("https://")
         unmap = self.fetcher.unmap if self.fetcher.remapped else None
-        for (target_url, fragment), element in extracted.found:
+        for (target_url, fragment), element in found:
             if unmap is not None:
                 target_url = unmap(target_url)
             target = index.get(target_url)

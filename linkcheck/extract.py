@@ -10,16 +10,14 @@ are dropped. The counterpart notice link (the site's `counterpart.selector`) is 
 
 from __future__ import annotations
 
-import marshal
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from linkcheck.model import Alternate, Link, Page, Response
+from linkcheck.model import Alternate, Link, Page
 from linkcheck.urls import (
     UrlError,
     is_http,
@@ -34,17 +32,11 @@ __all__ = [
     "DIGEST_CHARS",
     "DIGEST_WORDS",
     "ExtractCache",
-    "ExtractJob",
-    "Extracted",
     "Found",
     "extract",
     "extract_ids",
-    "extract_page",
-    "extractable",
     "main_text",
-    "pack_extracted",
     "selector_problem",
-    "unpack_extracted",
 ]
 
 DIGEST_WORDS = 2000
@@ -285,95 +277,6 @@ def extract(
         depth=depth,
         malformed=tuple(malformed.items()),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ExtractJob:
-    """How the crawl extracts one of its pages: `extract`'s options besides the page."""
-
-    selector: str | None = None
-    digest: bool = True
-    depth: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Extracted:
-    """A crawled page extracted (`page` without its links, `found` has them), or `problem`:
-    why its HTML could not be parsed (then `page` is None)."""
-
-    page: Page | None
-    found: list[Found] = field(default_factory=list)
-    problem: str | None = None
-
-
-def extract_page(url: str, html: str, job: ExtractJob, cache: ExtractCache) -> Extracted:
-    """`extract` as the crawl uses it, wherever it runs (the crawl's process or the fetch
-    process): never raises, hostile markup gives a `problem` instead."""
-    found: list[Found] = []
-    try:
-        page = extract(
-            url,
-            html,
-            selector=job.selector,
-            digest=job.digest,
-            depth=job.depth,
-            cache=cache,
-            found=found,
-        )
-    except Exception as exc:  # hostile markup must not stop the crawl, nor pass unseen
-        return Extracted(None, [], f"the HTML could not be parsed ({type(exc).__name__}: {exc})")
-    return Extracted(page, found)
-
-
-_PACK_VERSION = 4  # marshal's format: both ends of a fetch process are one interpreter
-
-
-def pack_extracted(extracted: Extracted) -> bytes:
-    """`extracted` as bytes for the fetch process's answer (marshal of plain values: it
-    cannot carry code, and costs a fraction of a pickle of the records)."""
-    page = extracted.page
-    fields = None
-    if page is not None:
-        if page.links:
-            raise ValueError("an extracted page keeps its links in `found`")
-        fields = (
-            page.url,
-            page.title,
-            page.text,
-            page.lang,
-            page.ids,
-            tuple((a.hreflang, a.url) for a in page.alternates),
-            page.notice,
-            page.depth,
-            page.malformed,
-        )
-    return marshal.dumps((fields, extracted.found, extracted.problem), _PACK_VERSION)
-
-
-def unpack_extracted(data: bytes | memoryview) -> Extracted:
-    """The `Extracted` that `pack_extracted` packed."""
-    fields, found, problem = marshal.loads(data)
-    if fields is None:
-        return Extracted(None, found, problem)
-    url, title, text, lang, ids, alternates, notice, depth, malformed = fields
-    page = Page(
-        url,
-        title,
-        text,
-        lang,
-        ids,
-        (),
-        tuple(Alternate(hreflang, target) for hreflang, target in alternates),
-        notice,
-        depth,
-        malformed,
-    )
-    return Extracted(page, found, problem)
-
-
-def extractable(response: Response) -> bool:
-    """A crawled answer that is a page to extract as it is (no redirect to judge first)."""
-    return response.ok and response.text is not None and response.is_html and not response.hops
 
 
 def extract_ids(tree_or_html: LexborHTMLParser | str) -> frozenset[str]:

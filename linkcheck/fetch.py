@@ -35,7 +35,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Collection, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import aiohttp
 from aiohttp.connector import Connection
@@ -47,9 +47,6 @@ from linkcheck.journal import Journal
 from linkcheck.model import Hop, Response
 from linkcheck.robots import RobotsCache, RobotsRules, product_token
 from linkcheck.urls import UrlError, is_http, origin_key, origin_of, resolve, unmap_url
-
-if TYPE_CHECKING:  # the fetch process extracts pages only when asked to
-    from linkcheck.extract import Extracted, ExtractJob
 
 __all__ = ["FetchClient", "Fetcher", "decode_body"]
 
@@ -296,8 +293,6 @@ class FetchClient(Protocol):
         raw: bool = False,
     ) -> Response: ...
 
-    async def fetch_page(self, url: str, job: ExtractJob) -> tuple[Response, Extracted | None]: ...
-
     @property
     def remapped(self) -> bool: ...
 
@@ -467,11 +462,6 @@ class Fetcher:
                 return self._failed(url, target, hops, started, why, "scope")
             seen.add(target)
             current = target
-
-    async def fetch_page(self, url: str, job: ExtractJob) -> tuple[Response, Extracted | None]:
-        """`fetch(url)` for the crawl. Never extracted here (None): the crawl does that; a
-        fetch process may instead hand back an `extractable` page already extracted."""
-        return await self.fetch(url), None
 
     # ------------------------------------------------------------------ helpers
 

@@ -17,14 +17,11 @@ report and then closes it) and ends on its own when the parent goes away (end of
 Frames both ways are a 4-byte big-endian length, then a tag byte saying what follows (both
 ends are this package, run by the same interpreter). Parent → child: `("spec", FetchSpec)`
 once (a pickle: its tag is pickle's own first byte), then marshalled tuples
-`("fetch", id, url, follow, method, read_body, raw)`, `("page", id, url, *ExtractJob's
-fields)` and `("close", completed, relay)`. Child → parent: answers (tag `A`: the call's id,
-the Response as `model.pack_response` packed it, the bytes its journal row holds), crawl
-answers (tag `P`: the same, then the page as `extract.pack_extracted` packed it when it was
-extracted here), and marshalled `("cpu", seconds)`, `("warn", line)` (its stderr, so
-warnings reach the parent's) and `("stats", requests, replayed)`. Marshal, not pickle, for
-everything after the spec: faster both ways, and what the child sends cannot run code in the
-parent (its channel refuses pickles).
+`("fetch", id, url, follow, method, read_body, raw)` and `("close", completed, relay)`. Child →
+parent: answers (tag `A`, the call's id, the Response as `model.pack_response` packed it: the
+bytes its journal row holds), marshalled `("warn", line)` (its stderr, so warnings reach the
+parent's) and `("stats", requests, replayed)`. Marshal, not pickle, for everything after the
+spec: faster both ways, and what the child sends cannot run code in the parent.
 
 At the end the child sends its counts first and then finishes its journal: when the caller
 started the child (`start_child`, as `linkcheck check` does), the service returns with the
@@ -50,9 +47,8 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
@@ -62,7 +58,6 @@ from linkcheck.urls import HostScope, unmap_url
 
 if TYPE_CHECKING:  # imported where used: `start_child` runs before the heavy imports
     from linkcheck.config import Settings
-    from linkcheck.extract import ExtractCache, Extracted, ExtractJob
     from linkcheck.fetch import Fetcher
     from linkcheck.journal import Journal
 
@@ -76,18 +71,11 @@ _ANSWER_HEAD = struct.Struct(">IcQ")
 """An answer frame's start: length, `_ANSWER`, the call's id; the packed Response follows."""
 _ANSWER = b"A"
 _ID = struct.Struct(">Q")
-_PAGE_HEAD = struct.Struct(">IcQI")
-"""A page frame's start: length, `_PAGE`, the call's id, the packed Response's length; the
-packed Response follows, then the packed page (`extract.pack_extracted`) if extracted."""
-_PAGE = b"P"
-_PAGE_IDS = struct.Struct(">QI")
 _MARSHAL = b"M"
 _PICKLE = 0x80  # pickle's PROTO opcode: the first byte of every pickle of protocol 2+
 _MARSHAL_VERSION = 4
 CLOSE_TIMEOUT = 60.0
 """Seconds the child may take to close (its journal waits up to 30 s for pending writes)."""
-CPU_EVERY = 0.025
-"""Seconds between the child's reports of its CPU time (see `FetchService.fetch_page`)."""
 WATCHDOG_SLACK = 60.0
 """Seconds added to the longest a fetch may take before a silent child is given up on."""
 
@@ -221,17 +209,6 @@ class FetchService:
         fetcher = await self._in_process()
         return await fetcher.fetch(url, follow=follow, method=method, read_body=read_body, raw=raw)
 
-    async def fetch_page(self, url: str, job: ExtractJob) -> tuple[Response, Extracted | None]:
-        """`fetch(url)`; the child also extracts the page when it has used less CPU than
-        this process so far: the parse goes where there is CPU to spare, and the two
-        processes share the machine evenly whatever the site and the cores."""
-        remote = self._remote
-        if remote is not None and remote.alive and remote.has_spare_cpu():
-            answer = await remote.fetch_page(url, job)
-            if answer is not None:
-                return answer
-        return await self.fetch(url), None
-
     async def _in_process(self) -> Fetcher:
         """The Fetcher of this process: the only one, or the child's stand-in once it is
         gone (then without journal: the child's may still be closing)."""
@@ -324,18 +301,6 @@ class _Channel(asyncio.Protocol):
         outgoing.append(_ANSWER_HEAD.pack(1 + _ID.size + len(packed), _ANSWER, number))
         outgoing.append(packed)
 
-    def put_page(self, number: int, packed: bytes, page: bytes | None) -> None:
-        """A crawl fetch's answer: the packed Response, then the page as `pack_extracted`
-        packed it (nothing when it was not extracted)."""
-        outgoing = self._outgoing
-        if not outgoing:
-            asyncio.get_running_loop().call_soon(self.flush)
-        size = 1 + _PAGE_IDS.size + len(packed) + len(page or b"")
-        outgoing.append(_PAGE_HEAD.pack(size, _PAGE, number, len(packed)))
-        outgoing.append(packed)
-        if page:
-            outgoing.append(page)
-
     def flush(self) -> None:
         if self._outgoing and self.transport is not None and not self.transport.is_closing():
             self.transport.write(b"".join(self._outgoing))
@@ -353,14 +318,6 @@ def _message(frame: memoryview, pickles: bool) -> tuple[Any, ...]:
     if tag == _ANSWER[0]:
         number = _ID.unpack_from(frame, 1)[0]
         return ("answer", number, unpack_response(frame[1 + _ID.size :]))
-    if tag == _PAGE[0]:
-        from linkcheck.extract import unpack_extracted  # loaded by then: the crawl uses it
-
-        number, size = _PAGE_IDS.unpack_from(frame, 1)
-        start = 1 + _PAGE_IDS.size
-        response = unpack_response(frame[start : start + size])
-        page = frame[start + size :]
-        return ("page", number, response, unpack_extracted(page) if len(page) else None)
     if tag == _MARSHAL[0]:
         message = marshal.loads(frame[1:])
     elif tag == _PICKLE and pickles:
@@ -400,7 +357,7 @@ class _Remote:
     process: subprocess.Popen[bytes]
     sock: socket.socket
     spec: FetchSpec
-    pending: dict[int, asyncio.Future[Any]] = field(default_factory=dict)
+    pending: dict[int, asyncio.Future[Response | None]] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=itertools.count)
     channel: _Channel | None = None
     connecting: asyncio.Task[None] | None = None
@@ -413,10 +370,6 @@ class _Remote:
     heard: float = 0.0
     """When the child last sent a frame (or the first of the pending calls was sent)."""
     watchdog: asyncio.TimerHandle | None = None
-    cpu: float = 0.0
-    """The child's CPU seconds so far, as it last said (every `CPU_EVERY`)."""
-    spare: bool = False
-    """Whether the child had used less CPU than this process then (see `has_spare_cpu`)."""
 
     @classmethod
     def connect(cls, child: Child, spec: FetchSpec) -> _Remote:
@@ -461,24 +414,6 @@ class _Remote:
 
     async def fetch(self, call: tuple[str, bool, str, bool, bool]) -> Response | None:
         """The child's answer, or None when it is gone (the caller fetches it itself)."""
-        answer: Response | None = await self._call("fetch", call)
-        return answer
-
-    def has_spare_cpu(self) -> bool:
-        """The child had used less CPU than this process when it last said (every
-        `CPU_EVERY`: often enough to follow, and no clock read per page)."""
-        return self.spare
-
-    async def fetch_page(
-        self, url: str, job: ExtractJob
-    ) -> tuple[Response, Extracted | None] | None:
-        """The child's answer to a crawl fetch, the page extracted there when it is
-        `extractable`; None when the child is gone."""
-        call = (url, job.selector, job.digest, job.depth)  # plain values: see `_page`
-        answer: tuple[Response, Extracted | None] | None = await self._call("page", call)
-        return answer
-
-    async def _call(self, kind: str, call: tuple[Any, ...]) -> Any:
         if self.connecting is not None:
             try:
                 await asyncio.shield(self.connecting)
@@ -492,12 +427,12 @@ class _Remote:
             return None
         number = next(self.ids)
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
+        future: asyncio.Future[Response | None] = loop.create_future()
         if not self.pending:
             self.heard = loop.time()  # the silence that counts starts with a call
         self.pending[number] = future
         try:
-            self.channel.put((kind, number, *call))
+            self.channel.put(("fetch", number, *call))
             return await future
         finally:
             self.pending.pop(number, None)
@@ -505,13 +440,10 @@ class _Remote:
     def _on_message(self, message: tuple[Any, ...]) -> None:
         self.heard = asyncio.get_running_loop().time()
         kind = message[0]
-        if kind == "answer" or kind == "page":
+        if kind == "answer":
             future = self.pending.get(message[1])
             if future is not None and not future.done():
-                future.set_result(message[2] if kind == "answer" else message[2:])
-        elif kind == "cpu":
-            self.cpu = float(message[1])
-            self.spare = self.cpu < time.process_time()
+                future.set_result(message[2])
         elif kind == "warn":
             print(message[1], file=sys.stderr, end="")
         elif kind == "stats":
@@ -719,12 +651,10 @@ class _Server:
         self.channel: _Channel | None = None
         self.relay = True
         """Whether the parent still reads this process's stderr once it is closing."""
-        self.extract_cache: ExtractCache | None = None
-        """The pages this process parses share one cache (its own: see extract.py)."""
 
     def on_message(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
-        if kind == "fetch" or kind == "page":
+        if kind == "fetch":
             if self.fetcher is None:
                 self.backlog.append(message)  # arrived with the spec, before the Fetcher
             else:
@@ -746,85 +676,35 @@ class _Server:
         for message in self.backlog:
             self._start(message)
         self.backlog.clear()
-        self._say_cpu()
-
-    def _say_cpu(self) -> None:
-        """Tell the parent the CPU this process has used (it decides where pages are parsed)."""
-        if self.channel is not None and not self.closed.done():
-            self.channel.put(("cpu", time.process_time()))
-            asyncio.get_running_loop().call_later(CPU_EVERY, self._say_cpu)
 
     def _start(self, message: tuple[Any, ...]) -> None:
-        kind, number = message[0], message[1]
-        answer = self._answer(number, message[2:]) if kind == "fetch" else self._page(*message[1:])
-        task = asyncio.get_running_loop().create_task(answer)
+        task = asyncio.get_running_loop().create_task(self._answer(message[1], message[2:]))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
     async def _answer(self, number: int, call: tuple[str, bool, str, bool, bool]) -> None:
         url, follow, method, read_body, raw = call
-        options = {"follow": follow, "method": method, "read_body": read_body, "raw": raw}
-        response = await self._fetched(url, **options)
-        channel = self.channel
-        assert channel is not None
-        channel.put_answer(number, self._packed(response, url))
-
-    async def _page(
-        self, number: int, url: str, selector: str | None, digest: bool, depth: int
-    ) -> None:
-        """A crawl fetch: the answer, and the page extracted here when it can be."""
-        from linkcheck.extract import (
-            ExtractCache,
-            ExtractJob,
-            extract_page,
-            extractable,
-            pack_extracted,
-        )
-
-        response = await self._fetched(url)
-        extracted = None
-        if extractable(response):
-            if self.extract_cache is None:
-                self.extract_cache = ExtractCache()
-            job = ExtractJob(selector, digest, depth)
-            extracted = extract_page(url, response.text or "", job, self.extract_cache)
-            response = replace(response, text=None)  # the parent needs the page, not the text
-        packed_page = None
-        if extracted is not None:
-            try:
-                packed_page = pack_extracted(extracted)
-            except Exception as exc:  # a page that cannot be passed on: its answer says so
-                response = _unsendable(url, exc)
-        channel = self.channel
-        assert channel is not None
-        channel.put_page(number, self._packed(response, url), packed_page)
-
-    async def _fetched(self, url: str, **options: Any) -> Response:
-        assert self.fetcher is not None
+        fetcher = self.fetcher
+        assert fetcher is not None and self.channel is not None
         try:
-            return await self.fetcher.fetch(url, **options)
+            response = await fetcher.fetch(
+                url, follow=follow, method=method, read_body=read_body, raw=raw
+            )
         except Exception as exc:  # a bug on one URL must not end the child
             error = f"internal error while fetching it ({type(exc).__name__}: {exc})"
-            return Response(url, url, None, error=error, error_kind="internal")
-
-    def _packed(self, response: Response, url: str) -> bytes:
-        """The answer as sent: the bytes the journal just recorded (or replayed), when it
-        did; an answer that cannot be packed becomes an error, never a hang."""
-        journal = self.fetcher.journal if self.fetcher is not None else None
-        try:
-            return journal.packed(response) if journal is not None else pack_response(response)
-        except Exception as exc:
-            return pack_response(_unsendable(url, exc))
+            response = Response(url, url, None, error=error, error_kind="internal")
+        journal = fetcher.journal
+        try:  # the bytes the journal just recorded (or replayed), when it did
+            packed = journal.packed(response) if journal is not None else pack_response(response)
+        except Exception as exc:  # an answer that cannot be packed: say so, never hang
+            error = f"internal error: its answer cannot be passed on ({type(exc).__name__}: {exc})"
+            packed = pack_response(Response(url, url, None, error=error, error_kind="internal"))
+        self.channel.put_answer(number, packed)
 
     async def stop(self) -> None:
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-
-
-def _unsendable(url: str, exc: Exception) -> Response:
-    error = f"internal error: its answer cannot be passed on ({type(exc).__name__}: {exc})"
-    return Response(url, url, None, error=error, error_kind="internal")
 
 
 def _report_loop_error(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -334,16 +334,16 @@ async def test_a_page_the_parser_fails_on_is_reported_not_dropped(
     aiohttp_server: ServerFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The page used to vanish without a word (no links followed, no finding)."""
-    import linkcheck.extract
+    import linkcheck.crawl
 
-    real = linkcheck.extract.extract
+    real = linkcheck.crawl.extract
 
     def fragile(url: str, text: str, **kwargs: Any) -> Any:
         if "bad" in url:
             raise RecursionError("maximum recursion depth exceeded")
         return real(url, text, **kwargs)
 
-    monkeypatch.setattr(linkcheck.extract, "extract", fragile)
+    monkeypatch.setattr(linkcheck.crawl, "extract", fragile)
     pages = {"/en/": html("bad", "good"), "/en/good": html(), "/en/bad": html("/en/never")}
     site = await serve(aiohttp_server, pages)
     config = write_config(

@@ -12,18 +12,12 @@ from selectolax.lexbor import LexborHTMLParser
 from linkcheck.extract import (
     _SKIP_SCHEMES,
     ExtractCache,
-    Extracted,
-    ExtractJob,
     Found,
     _base,
     extract,
     extract_ids,
-    extract_page,
-    extractable,
-    pack_extracted,
-    unpack_extracted,
 )
-from linkcheck.model import Hop, Link, Response
+from linkcheck.model import Link
 from linkcheck.urls import (
     UrlError,
     is_http,
@@ -367,58 +361,6 @@ def test_found_links_are_the_links_of_the_page_without_them() -> None:
         assert lean == dataclasses.replace(full, links=())
 
 
-def test_extract_page_is_extract_with_the_links_apart() -> None:
-    html = _page_html(None, REFERENCES)
-    job = ExtractJob(selector=None, digest=False, depth=3)
-    extracted = extract_page(PAGE, html, job, ExtractCache())
-    full = extract(PAGE, html, digest=False, depth=3)
-    assert extracted.problem is None
-    assert extracted.page == dataclasses.replace(full, links=())
-    assert extracted.found == [((link.url, link.fragment), link.element) for link in full.links]
-
-
-def test_extract_page_turns_a_parser_failure_into_a_problem(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import linkcheck.extract
-
-    def broken(*_args: object, **_kwargs: object) -> None:
-        raise RecursionError("maximum recursion depth exceeded")
-
-    monkeypatch.setattr(linkcheck.extract, "extract", broken)
-    extracted = extract_page(PAGE, "<p>", ExtractJob(), ExtractCache())
-    assert extracted.page is None and extracted.found == []
-    assert extracted.problem == (
-        "the HTML could not be parsed (RecursionError: maximum recursion depth exceeded)"
-    )
-
-
-@pytest.mark.parametrize(
-    ("response", "expected"),
-    [
-        (Response(PAGE, PAGE, 200, content_type="text/html", text="<p>"), True),
-        (Response(PAGE, PAGE, 200, content_type="application/xhtml+xml", text="<p>"), True),
-        (Response(PAGE, PAGE, 404, content_type="text/html", text="<p>"), False),
-        (Response(PAGE, PAGE, 200, content_type="text/html"), False),
-        (Response(PAGE, PAGE, 200, content_type="text/xml", text="<urlset/>"), False),
-        (
-            Response(
-                PAGE,
-                PAGE + "x",
-                200,
-                hops=(Hop(PAGE, 301, PAGE + "x"),),
-                content_type="text/html",
-                text="<p>",
-            ),
-            False,
-        ),
-    ],
-)
-def test_only_plain_ok_html_answers_are_extractable(response: Response, expected: bool) -> None:
-    """A redirected page is left to the crawl: whether to parse it depends on where it led."""
-    assert extractable(response) is expected
-
-
 @pytest.mark.parametrize(
     "head",
     [
@@ -443,24 +385,3 @@ def test_ids_and_title_come_from_one_walk_as_from_two() -> None:
     page = extract(PAGE, html)
     assert page.title == "The title"
     assert page.ids == frozenset({"t", "s%31", "s1", "n"})
-
-
-def test_an_extracted_page_packs_and_unpacks_to_itself() -> None:
-    html = (
-        "<html lang='el'><head><title>Τίτλος</title>"
-        "<link rel='alternate' hreflang='en' href='/en/x'></head><body>"
-        "<main><h1 id='a%31'>Άρθρο</h1><p>κείμενο</p></main>"
-        "<a href='http://[::1'>bad</a><a href='/y#frag'>y</a><a class='notice' href='/old'>o</a>"
-        "</body></html>"
-    )
-    job = ExtractJob(selector="a.notice", digest=True, depth=2)
-    extracted = extract_page(PAGE, html, job, ExtractCache())
-    page = extracted.page
-    assert page is not None and page.alternates and page.malformed and page.notice
-    assert page.ids and page.text and extracted.found
-    assert unpack_extracted(pack_extracted(extracted)) == extracted
-
-
-def test_a_page_that_could_not_be_parsed_packs_and_unpacks_to_itself() -> None:
-    extracted = Extracted(None, [], "the HTML could not be parsed (RecursionError: deep)")
-    assert unpack_extracted(pack_extracted(extracted)) == extracted

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import os
 import pickle
@@ -17,7 +16,6 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -27,9 +25,8 @@ from multidict import istr
 
 from linkcheck import offload
 from linkcheck.config import Settings
-from linkcheck.extract import Extracted, ExtractJob, pack_extracted
 from linkcheck.fetch import Fetcher
-from linkcheck.model import Hop, Page, Response, pack_response
+from linkcheck.model import Hop, Response, pack_response
 from linkcheck.offload import FetchService, FetchSpec, JournalSpec
 from linkcheck.run import RunOptions, run_check
 
@@ -51,7 +48,7 @@ class Site:
         if path == "/en/":
             links = "".join(f'<a href="/en/p{i}">p{i}</a>' for i in range(6))
             body = f"<title>home</title>{links}<a href='{GREEK}'>el</a><a href='/gone'>x</a>"
-        elif path.startswith("/en/p") or path in (GREEK, "/parse-error"):
+        elif path.startswith("/en/p") or path == GREEK:
             body = "<title>Άρθρα</title><p>Ωμέγα</p><a href='/en/'>home</a>"
         else:
             raise web.HTTPNotFound()
@@ -213,86 +210,6 @@ async def test_a_run_reports_the_same_with_and_without_the_child(
     assert [code for code, *_ in findings] == ["C100"]  # /gone
 
 
-async def test_pages_the_child_extracts_report_what_pages_extracted_here_do(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The parse may run in the child (when it has CPU to spare): the report is the same."""
-    monkeypatch.setattr(offload._Remote, "has_spare_cpu", lambda _self: True)
-    extracted_there: list[str] = []
-    fetch_page = FetchService.fetch_page
-
-    async def counted(self: FetchService, url: str, job: ExtractJob) -> Any:
-        response, extracted = await fetch_page(self, url, job)
-        if extracted is not None:
-            extracted_there.append(url)
-        return response, extracted
-
-    monkeypatch.setattr(FetchService, "fetch_page", counted)
-    site = Site()
-    server = await serve(site)
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(
-        "version: 1\nsettings: {retries: 0, rate: 1000}\n"
-        f"sites:\n  en: {{new: '{server.make_url('/en/')}'}}\n",
-        encoding="utf-8",
-    )
-    try:
-        for separate in (True, False):
-            out = tmp_path / f"out-{separate}"
-            options = RunOptions(str(cfg), output=out, fetch_process=separate, history=False)
-            await run_check(options)
-    finally:
-        await server.close()
-    assert len(extracted_there) == 7  # every crawled page, in the separate run only
-    assert "fetch process" not in capsys.readouterr().err
-    assert essence(tmp_path / "out-True") == essence(tmp_path / "out-False")
-
-
-@pytest.mark.parametrize("there", [True, False])
-async def test_a_crawled_page_comes_extracted_from_the_child_or_with_its_text(
-    served: tuple[Site, TestServer], monkeypatch: pytest.MonkeyPatch, there: bool
-) -> None:
-    monkeypatch.setattr(offload._Remote, "has_spare_cpu", lambda _self: there)
-    _, server = served
-    async with FetchService(FetchSpec(SETTINGS)) as service:
-        response, extracted = await service.fetch_page(str(server.make_url("/en/p0")), ExtractJob())
-        redirected, not_extracted = await service.fetch_page(
-            str(server.make_url("/old")), ExtractJob()
-        )
-    assert response.status == 200 and redirected.status == 200
-    assert not_extracted is None and redirected.text is not None  # the crawl judges redirects
-    assert (extracted is not None) is there
-    if extracted is not None:
-        assert response.text is None and extracted.page is not None
-        assert extracted.page.title == "Άρθρα"
-        assert [url for (url, _), _ in extracted.found] == [str(server.make_url("/en/"))]
-    else:
-        assert response.text is not None and "Ωμέγα" in response.text
-
-
-@pytest.mark.parametrize(("here", "spare"), [(1e9, True), (0.0, False)])
-async def test_the_child_has_cpu_to_spare_when_it_used_less_than_this_process(
-    served: tuple[Site, TestServer], monkeypatch: pytest.MonkeyPatch, here: float, spare: bool
-) -> None:
-    _, server = served
-    async with FetchService(FetchSpec(SETTINGS)) as service:
-        await service.fetch(str(server.make_url("/en/")))
-        child = service._remote
-        assert child is not None
-        for _ in range(100):  # its first report comes when it starts serving
-            if child.cpu > 0:
-                break
-            await asyncio.sleep(offload.CPU_EVERY)
-        assert child.cpu > 0
-        monkeypatch.setattr(offload, "time", SimpleNamespace(process_time=lambda: here))
-        reported = child.cpu
-        for _ in range(100):  # its next report is judged against this process's CPU
-            if child.cpu != reported:
-                break
-            await asyncio.sleep(offload.CPU_EVERY)
-        assert child.has_spare_cpu() is spare
-
-
 def fetch_processes() -> list[int]:
     """This process's children that are fetch processes (running or not yet reaped)."""
     found = []
@@ -371,17 +288,6 @@ async def fetch(self, url, **kw):
     return response
 
 linkcheck.fetch.Fetcher.fetch = fetch
-
-import linkcheck.extract
-
-_extract = linkcheck.extract.extract
-
-def extract(url, html, **kw):  # markup the parser gives up on
-    if "/parse-error" in url:
-        raise RecursionError("maximum recursion depth exceeded")
-    return _extract(url, html, **kw)
-
-linkcheck.extract.extract = extract
 """
 
 
@@ -408,22 +314,6 @@ async def test_an_answer_that_cannot_be_pickled_is_an_error_not_a_hang(
     assert "cannot be passed on" in (answer.error or "")
     assert after.status == 200
     assert "Traceback" not in capfd.readouterr().err
-
-
-@pytest.mark.usefixtures("planted")
-async def test_a_page_the_child_cannot_parse_comes_back_as_a_problem(
-    served: tuple[Site, TestServer], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(offload._Remote, "has_spare_cpu", lambda _self: True)
-    _, server = served
-    async with FetchService(FetchSpec(SETTINGS)) as service:
-        url = str(server.make_url("/parse-error"))
-        response, extracted = await asyncio.wait_for(service.fetch_page(url, ExtractJob()), 30)
-    assert response.status == 200
-    assert extracted is not None and extracted.page is None
-    assert extracted.problem == (
-        "the HTML could not be parsed (RecursionError: maximum recursion depth exceeded)"
-    )
 
 
 @pytest.mark.usefixtures("planted")
@@ -486,7 +376,6 @@ UNREADABLE_FRAMES = {
     "answer-of-no-response": framed(b"A" + (7).to_bytes(8, "big") + b"{}"),
     "damaged-marshal": framed(b"M\xff\x00"),
     "no-message": framed(b"M" + b"N"),  # marshal's None
-    "damaged-page": framed(b"P" + (7).to_bytes(8, "big") + (99).to_bytes(4, "big") + b"\x01"),
     "a-pickle": framed(pickle.dumps(("warn", "the child never sends pickles\n"))),
 }
 
@@ -515,12 +404,6 @@ async def test_a_frame_that_cannot_be_decoded_ends_the_channel_without_a_traceba
     assert errors == []
 
 
-def test_a_crawl_fetch_sends_every_field_of_its_extract_job() -> None:
-    """The child rebuilds the job from `_Remote.fetch_page`'s plain values, in this order."""
-    fields = tuple(f.name for f in dataclasses.fields(ExtractJob))
-    assert fields == ("selector", "digest", "depth"), "update _Remote.fetch_page and _page"
-
-
 async def test_answers_and_messages_cross_the_channel_as_they_were_sent() -> None:
     """Several frames in one read and one frame over several reads both decode."""
     loop = asyncio.get_running_loop()
@@ -534,12 +417,9 @@ async def test_answers_and_messages_cross_the_channel_as_they_were_sent() -> Non
         headers=((istr("ETag"), '"e"'),),
         body=b"\x00raw",
     )
-    page = Extracted(Page("http://b/", title="Ωμέγα", ids=frozenset({"x"})), [], None)
     sender = offload._Channel(lambda _m: None, lambda _e: None)
     sender.put_answer(5, pack_response(response))
     sender.put(("warn", "a line\n"))
-    sender.put_page(6, pack_response(response), pack_extracted(page))
-    sender.put_page(7, pack_response(response), None)
     sender.put(("stats", 3, 1))
     stream = b"".join(sender._outgoing)
     here, there = socket.socketpair()
@@ -551,16 +431,10 @@ async def test_answers_and_messages_cross_the_channel_as_they_were_sent() -> Non
         await asyncio.sleep(0.05)
         there.sendall(stream[7:])
         for _ in range(100):
-            if len(received) == 5:
+            if len(received) == 3:
                 break
             await asyncio.sleep(0.01)
-    assert received == [
-        ("answer", 5, response),
-        ("warn", "a line\n"),
-        ("page", 6, response, page),
-        ("page", 7, response, None),
-        ("stats", 3, 1),
-    ]
+    assert received == [("answer", 5, response), ("warn", "a line\n"), ("stats", 3, 1)]
     assert received[0][2].hops == (Hop("http://a/", 301, "http://b/"),)
 
 
