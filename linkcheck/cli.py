@@ -461,10 +461,11 @@ def print_summary(
 def _check(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from linkcheck.offload import fewer_gc_passes, start_child
+    from linkcheck.offload import fewer_gc_passes, roomier_heap, start_child
 
     # The fetch process starts first: its imports overlap ours and the config loading.
     child = None if args.offline else start_child()
+    roomier_heap()
     try:
         options = replace(run_options(args, args.config), fetch_child=child)
         with fewer_gc_passes():

@@ -563,3 +563,21 @@ async def test_an_interrupted_check_leaves_no_fetch_process_and_stays_resumable(
     assert report["run"]["partial"] is False
     asked_again = {path for path, n in site.hits.items() if n > before[path]}
     assert asked_again <= {"/en/p5", "/gone", GREEK}
+
+
+def test_the_heap_is_tuned_on_glibc_and_left_alone_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """glibc accepts both thresholds; without a C library to ask (musl, macOS), nothing."""
+    import ctypes
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("glibc's mallopt is what is tuned")
+    assert offload.roomier_heap() is True
+
+    def no_libc(_name: object) -> None:
+        raise OSError("no C library")
+
+    monkeypatch.setattr(ctypes, "CDLL", no_libc)
+    assert offload.roomier_heap() is False
