@@ -549,3 +549,26 @@ class TestRedirectScope:
             await outside.close()
         assert response.status == 200
         assert requests == ["/x"]
+
+
+async def test_only_the_origins_own_robots_txt_is_exempt_from_robots_txt(
+    aiohttp_server: ServerFactory,
+) -> None:
+    """A page that happens to be called robots.txt, in a disallowed folder, is refused."""
+    requests: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        requests.append(request.path)
+        if request.path == "/robots.txt":
+            return web.Response(text="User-agent: *\nDisallow: /sub/\n")
+        return web.Response(text="x")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handle)
+    server = await aiohttp_server(app)
+    async with Fetcher(FAST, robots=True) as fetcher:
+        nested = await fetcher.fetch(url_of(server, "/sub/robots.txt"))
+        own = await fetcher.fetch(url_of(server, "/robots.txt?again"))
+    assert (nested.status, nested.error_kind) == (None, "robots")
+    assert own.status == 200
+    assert requests == ["/robots.txt", "/robots.txt"]
