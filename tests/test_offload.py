@@ -565,16 +565,42 @@ async def test_an_interrupted_check_leaves_no_fetch_process_and_stays_resumable(
     assert asked_again <= {"/en/p5", "/gone", GREEK}
 
 
-def test_the_heap_is_tuned_on_glibc_and_left_alone_elsewhere(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """glibc accepts both thresholds; without a C library to ask (musl, macOS), nothing."""
-    import ctypes
+_REUSE = """
+import resource, sys
+from linkcheck.offload import roomier_heap
+if sys.argv[1] == "tuned":
+    assert roomier_heap()
+blocks = [bytes(2048) for _ in range(20000)]  # 40 MB from glibc's heap, then freed
+del blocks
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+blocks = [bytes(2048) for _ in range(20000)]
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def test_memory_a_check_frees_is_reused_without_faulting_it_in_again() -> None:
+    """With glibc's defaults the freed top of the heap goes back to the kernel and every
+    page of the next allocation is faulted in again; tuned, it is kept for reuse."""
     import platform
+    import subprocess
 
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("glibc's mallopt is what is tuned")
-    assert offload.roomier_heap() is True
+
+    def page_faults(mode: str) -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", _REUSE, mode], capture_output=True, text=True, check=True
+        )
+        return int(done.stdout)
+
+    assert page_faults("default") > 5000  # ~10,000: the 40 MB faulted in again
+    assert page_faults("tuned") < 500
+
+
+def test_the_heap_is_left_alone_without_a_c_library_to_ask(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ctypes
 
     def no_libc(_name: object) -> None:
         raise OSError("no C library")
