@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from support import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("proctree", ROOT / "benchmarks" / "proctree.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["proctree"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-proctree = _load()
+proctree = load_script("benchmarks/proctree.py")
 
 # Fills `size` MB with non-zero bytes (zeroed memory may never become resident), prints its
 # own peak RSS in KB, holds the memory 0.6 s so the 20 ms sampler sees it (even under load).

@@ -4,13 +4,12 @@ documented with its default, whole-config YAML examples load, relative links res
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from support import load_script
 
 from linkcheck import config as config_module
 from linkcheck.cli import build_parser
@@ -23,16 +22,8 @@ PAGES = [*sorted(DOCS.glob("*.md")), ROOT / "README.md", ROOT / "CONTRIBUTING.md
          ROOT / "CHANGELOG.md"]  # fmt: skip
 
 
-def _gen_docs() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_docs", ROOT / "scripts" / "gen_docs.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_codes_page_is_generated_from_the_current_catalogue() -> None:
-    expected = _gen_docs().render()
+    expected = load_script("scripts/gen_docs.py").render()
     current = (DOCS / "codes.md").read_text(encoding="utf-8")
     assert current == expected, "docs/codes.md is out of date: run `python scripts/gen_docs.py`"
 
@@ -45,7 +36,7 @@ def test_codes_page_has_a_section_for_every_code() -> None:
 
 
 def test_gen_docs_check_mode_passes_on_a_current_page() -> None:
-    assert _gen_docs().main(["--check"]) == 0
+    assert load_script("scripts/gen_docs.py").main(["--check"]) == 0
 
 
 # --------------------------------------------------------------------------- config.md

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import unquote
 
 import pytest
+from support import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gensite", ROOT / "benchmarks" / "gensite.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gensite"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gensite = _load()
+gensite = load_script("benchmarks/gensite.py")
 N = 90
 
 

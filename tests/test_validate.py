@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from support import load_script
 
 from linkcheck.accept import apply_policy
 from linkcheck.cli import main
@@ -626,14 +627,9 @@ class TestCommand:
 
 def test_generated_benchmark_map_yields_exactly_the_planted_findings(tmp_path: Path) -> None:
     """The benchmark's map (small here): every planted problem found, nothing else."""
-    import importlib.util
     from collections import Counter
 
-    bench = Path(__file__).parents[1] / "benchmarks" / "mapbench.py"
-    spec = importlib.util.spec_from_file_location("mapbench", bench)
-    assert spec is not None and spec.loader is not None
-    mapbench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mapbench)
+    mapbench = load_script("benchmarks/mapbench.py")
     text, planted = mapbench.generate(3000)
     path = tmp_path / "redirects.yaml"
     path.write_text(text, encoding="utf-8")

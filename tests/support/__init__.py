@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 IN_CI = bool(os.environ.get("CI"))
+ROOT = Path(__file__).resolve().parents[2]
+"""The project's folder (benchmarks/ and scripts/ are not packages: see `load_script`)."""
+
+
+def load_script(relative: str) -> ModuleType:
+    """A script of the project (`benchmarks/gensite.py`, `scripts/gen_docs.py`) as a module,
+    registered under its file name so that its dataclasses and pickles find it."""
+    path = ROOT / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def require_binary(name: str, *candidates: str) -> str:
