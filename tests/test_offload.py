@@ -22,6 +22,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from multidict import istr
+from support.websites import serve_handler
 
 from linkcheck import offload
 from linkcheck.config import Settings
@@ -59,17 +60,9 @@ class Site:
 async def served() -> AsyncIterator[tuple[Site, TestServer]]:
     """The Site, served on 127.0.0.1 for the test (closed after it)."""
     site = Site()
-    server = await serve(site)
+    server = await serve_handler(site.handler)
     yield site, server
     await server.close()
-
-
-async def serve(site: Site) -> TestServer:
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", site.handler)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    return server
 
 
 def without_timing(response: Response) -> Response:
@@ -78,7 +71,7 @@ def without_timing(response: Response) -> Response:
 
 async def test_the_child_answers_exactly_what_a_fetcher_here_answers() -> None:
     site = Site()
-    server = await serve(site)
+    server = await serve_handler(site.handler)
     urls = [str(server.make_url(p)) for p in ("/en/", "/old", "/gone", GREEK)]
     try:
         async with Fetcher(SETTINGS) as here:
@@ -187,7 +180,7 @@ async def test_a_run_reports_the_same_with_and_without_the_child(
     start_child = offload.start_child
     monkeypatch.setattr(offload, "start_child", recorded)
     site = Site()
-    server = await serve(site)
+    server = await serve_handler(site.handler)
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text(
         "version: 1\nsettings: {retries: 0, rate: 1000}\n"
@@ -524,10 +517,7 @@ async def test_an_interrupted_check_leaves_no_fetch_process_and_stays_resumable(
             await asyncio.sleep(60)
         return await site.handler(request)
 
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", stalling)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
+    server = await serve_handler(stalling)
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text(
         "version: 1\nsettings: {retries: 0, rate: 1000, timeout: 90}\n"

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from support.websites import serve_handler
 
 PAGES = 12
 SLOW = "/en/p7"
@@ -43,14 +44,6 @@ class Site:
             content_type="text/html",
             headers={"ETag": f'"{path}"'},
         )
-
-
-async def start(site: Site) -> TestServer:
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", site.handler)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    return server
 
 
 def write_cfg(tmp_path: Path, server: TestServer) -> Path:
@@ -86,7 +79,7 @@ async def test_interrupted_run_resumed_gives_the_same_report_without_refetching(
     tmp_path: Path,
 ) -> None:
     site = Site()
-    server = await start(site)
+    server = await serve_handler(site.handler)
     try:
         cfg = write_cfg(tmp_path, server)
         out, state = tmp_path / "out", tmp_path / "state.sqlite"
@@ -127,7 +120,7 @@ async def test_interrupted_run_resumed_gives_the_same_report_without_refetching(
 
 async def test_second_run_reuses_fresh_answers_and_no_cache_refetches(tmp_path: Path) -> None:
     site = Site()
-    server = await start(site)
+    server = await serve_handler(site.handler)
     try:
         cfg = write_cfg(tmp_path, server)
         out = tmp_path / "out"
@@ -157,10 +150,7 @@ async def test_stale_answer_is_revalidated_with_a_conditional_request(tmp_path: 
             return web.Response(status=304, headers={"ETag": '"v1"'})
         return web.Response(text="<p>v1</p>", content_type="text/html", headers={"ETag": '"v1"'})
 
-    app = web.Application()
-    app.router.add_get("/page", handler)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
+    server = await serve_handler(handler, "/page")
     url = str(server.make_url("/page"))
     clock = [1000.0]
     settings = Settings(retries=0, rate=1000)

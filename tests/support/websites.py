@@ -75,3 +75,16 @@ def write_config(tmp_path: Path, text: str, name: str = "redirects.yaml") -> Con
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return load_config(path)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def serve_handler(handler: Handler, path: str = "/{tail:.*}") -> TestServer:
+    """`handler` answering GETs of `path` on 127.0.0.1, started; the caller closes it. For
+    tests whose server outlives one fixture call (a run, a child process, a restart)."""
+    app = web.Application()
+    app.router.add_get(path, handler)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return server
