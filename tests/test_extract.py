@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import html as markup
-from urllib.parse import unquote
+from unittest import mock
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from linkcheck import extract as extract_module
 from linkcheck.extract import (
     _SKIP_SCHEMES,
     ExtractCache,
@@ -21,8 +22,6 @@ from linkcheck.model import Link
 from linkcheck.urls import (
     UrlError,
     is_http,
-    join_key,
-    normalize,
     origin_of,
     resolve,
     split_fragment,
@@ -201,8 +200,8 @@ def test_other_schemes_and_usual_links_are_not_malformed(href: str) -> None:
 
 # ---------------------------------------------------------------- the resolution fast path
 # `ExtractCache` keeps answers per origin and per folder, and simple paths are joined by
-# concatenation: the answers must stay those of the plain path. `_old_absolute` is the
-# resolution as it was before (issue 7), `_plain` is `urls.resolve` + `split_fragment`.
+# concatenation: the answers must stay those of the plain path. `_uncached` is the
+# resolution without either, `_plain` is `urls.resolve` + `split_fragment`.
 
 PAGES = [
     "http://a.org/en/a.html",
@@ -245,43 +244,11 @@ REFERENCES = [
 ]  # fmt: skip
 
 
-def _old_head(reference: str, base: str, origin: str) -> tuple[str, str] | None:
-    reference = reference.strip()
-    if not reference:
-        return None
-    plain = (
-        reference.isascii()
-        and reference.isprintable()
-        and " " not in reference
-        and "\\" not in reference
-    )
-    try:
-        first = reference[0]
-        if plain and first == "/" and origin and not reference.startswith("//"):
-            return split_fragment(normalize(origin + reference))
-        if plain and first == "#":
-            return split_fragment(base.partition("#")[0] + reference)
-        head = reference[:11].lower()
-        if head.startswith(_SKIP_SCHEMES):
-            return None
-        if plain and head.startswith(("http://", "https://")):
-            return split_fragment(normalize(reference))
-        absolute = resolve(reference, base)
-    except (UrlError, ValueError):
-        return None
-    if not is_http(absolute):
-        return None
-    return split_fragment(absolute)
-
-
-def _old_absolute(reference: str, base: str) -> tuple[str, str] | None:
-    origin = origin_of(base)
-    reference = reference.strip()
-    head, sep, fragment = reference.partition("#")
-    if sep and head and fragment.isascii() and fragment.isprintable():
-        target = _old_head(head, join_key(head, base), origin)
-        return None if target is None else (target[0], unquote(fragment))
-    return _old_head(reference, join_key(reference, base), origin)
+def _uncached(reference: str, base: str) -> tuple[str, str] | None:
+    """The answer without either shortcut: `ExtractCache.resolve` on throwaway answers (no
+    cache), and `_join`'s concatenation swapped for `urls.resolve`."""
+    with mock.patch.object(extract_module, "_join", resolve):
+        return ExtractCache().resolve({}, {}, reference, base, origin_of(base))
 
 
 def _plain(reference: str, base: str) -> tuple[str, str] | None:
@@ -324,7 +291,7 @@ def test_kept_answers_are_those_of_the_plain_resolution(reference: str, capacity
                 assert node is not None
                 written = node.attributes.get("href") or ""
                 base = _base(tree, page)
-                old = _old_absolute(written, base) if written else None
+                old = _uncached(written, base) if written else None
                 got = [(link.url, link.fragment) for link in extract(page, html, cache=cache).links]
                 assert got == ([] if old is None else [old]), (page, base_href)
                 if not _known_difference(written, base):
