@@ -105,17 +105,9 @@ def request_key(url: str, *, method: str, follow: bool, read_body: bool) -> str:
     return f"{method} {int(follow)}{int(read_body)} {url}"
 
 
-def encode_response(response: Response) -> bytes:
-    """A Response as a journal row's data: `model.pack_response` (see there).
-
-    Not compressed: deflating every page took about a sixth of a loopback crawl's wall time,
-    and SQLite writes raw bytes with the GIL released. A page costs its own size on disk.
-    """
-    return pack_response(response)
-
-
 def decode_response(blob: bytes) -> Response:
-    """The Response `encode_response` wrote, or an older journal's JSON (raw or zlib).
+    """The Response of a journal row: `model.pack_response`'s (rows are stored uncompressed:
+    SQLite writes raw bytes with the GIL released), or an older journal's JSON (raw or zlib).
 
     Raises ValueError (or another error of the format's decoder) for a row it cannot read.
     """
@@ -136,19 +128,6 @@ def decode_response(blob: bytes) -> Response:
 
 _UNREADABLE = (ValueError, TypeError, KeyError, EOFError, zlib.error)
 """What decoding a damaged (or foreign) row may raise: that row is a cache miss."""
-
-
-def _validators_of(headers: tuple[tuple[str, str], ...]) -> tuple[str | None, str | None]:
-    """`ETag` and `Last-Modified` (the first of each, as `Response.header`), in one pass."""
-    etag = modified = None
-    for name, value in headers:
-        lname = name.lower()
-        if lname == "etag":
-            if etag is None:
-                etag = value
-        elif lname == "last-modified" and modified is None:
-            modified = value
-    return etag, modified
 
 
 class Journal(Closing):
@@ -316,7 +295,7 @@ class Journal(Closing):
             _warn(f"journal: cannot encode the answer for {key}: {exc}")
             return
         self._packed = (response, data)
-        etag, modified = _validators_of(response.headers)
+        etag, modified = response.header("ETag"), response.header("Last-Modified")
         ok = int(response.ok and not response.truncated)
         row = (self.config, key, self.run_id, self._clock(), ok, etag, modified, data)
         with self._lock:
