@@ -45,13 +45,12 @@ from linkcheck import encoding
 from linkcheck.config import REDIRECT_STATUSES, Settings
 from linkcheck.journal import Journal
 from linkcheck.model import Hop, Response
-from linkcheck.robots import RobotsCache, RobotsRules, product_token
+from linkcheck.robots import RobotsCache, RobotsRules, is_robots_txt, product_token
 from linkcheck.urls import (
     UrlError,
     is_http,
     origin_key,
     origin_of,
-    path_of,
     resolve,
     unmap_url,
 )
@@ -556,7 +555,7 @@ class Fetcher:
     async def _robots_refusal(self, url: str) -> str | None:
         """Why robots.txt forbids `url` (None when allowed or not applicable)."""
         origin = self._robots_origin(url)
-        if origin is None or _is_robots_file(url):
+        if origin is None or is_robots_txt(url):
             return None
         allowed, rules = await self._robots.allowed(url, origin)
         if rules.origin not in self._delays_applied:
@@ -748,12 +747,6 @@ class _StampedRequest(aiohttp.ClientRequest):
         if cell is not None:
             cell[0] = max(cell[0], asyncio.get_running_loop().time())
         return response
-
-
-def _is_robots_file(url: str) -> bool:
-    """The origin's own /robots.txt, which robots.txt never forbids (a page elsewhere that
-    happens to be called robots.txt is subject to it like any other)."""
-    return url.split("?", 1)[0].endswith("/robots.txt") and path_of(url) == "/robots.txt"
 
 
 def _host_key(url: str) -> str:

@@ -65,9 +65,7 @@ class RobotsRules:
 
     def allowed(self, url: str, user_agent: str) -> bool:
         """Whether `user_agent` may fetch `url` (an absolute URL on this origin)."""
-        if self.parser is None and self.state != "unreachable":
-            return True  # allow_all: every URL, no need to parse it
-        if urlsplit(url).path == "/robots.txt":
+        if is_robots_txt(url):
             return True
         if self.state == "unreachable":
             return False
@@ -147,6 +145,12 @@ def rules_from_response(
     return allow_all(origin, f"robots.txt answered {status}")
 
 
+def is_robots_txt(url: str) -> bool:
+    """`url` is its origin's own /robots.txt, which robots.txt never forbids (a page
+    elsewhere that happens to be called robots.txt is subject to it like any other)."""
+    return url.split("?", 1)[0].endswith("/robots.txt") and urlsplit(url).path == "/robots.txt"
+
+
 def robots_url(url: str) -> str:
     """The robots.txt URL that governs `url`."""
     return origin_of(url) + "/robots.txt"
@@ -196,9 +200,7 @@ class RobotsCache:
 
     async def allowed(self, url: str, origin: str | None = None) -> tuple[bool, RobotsRules]:
         """Whether `url` may be fetched, with the rules that decided it."""
-        rules = self.cached(url, origin) if origin is not None else None
-        if rules is None:
-            rules = await self.rules_for(url, origin)
+        rules = await self.rules_for(url, origin)
         return rules.allowed(url, self._user_agent), rules
 
 
