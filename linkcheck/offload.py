@@ -289,17 +289,17 @@ class _Channel(asyncio.Protocol):
         self._on_end(exc)
 
     def put(self, message: tuple[Any, ...]) -> None:
-        if not self._outgoing:
-            asyncio.get_running_loop().call_soon(self.flush)
-        self._outgoing.append(_frame(message))
+        self._queue(_frame(message))
 
     def put_answer(self, number: int, packed: bytes) -> None:
         """An answer: the id of the call and the packed Response (`pack_response`)."""
-        outgoing = self._outgoing
-        if not outgoing:
+        self._queue(_ANSWER_HEAD.pack(1 + _ID.size + len(packed), _ANSWER, number), packed)
+
+    def _queue(self, *chunks: bytes) -> None:
+        """Send `chunks` with the rest of this turn's frames (the first one schedules it)."""
+        if not self._outgoing:
             asyncio.get_running_loop().call_soon(self.flush)
-        outgoing.append(_ANSWER_HEAD.pack(1 + _ID.size + len(packed), _ANSWER, number))
-        outgoing.append(packed)
+        self._outgoing.extend(chunks)
 
     def flush(self) -> None:
         if self._outgoing and self.transport is not None and not self.transport.is_closing():
